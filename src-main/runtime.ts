@@ -1,0 +1,84 @@
+// ONNX Runtime on the host: registers onnxruntime-node's backend and picks the execution provider.
+// `auto` tries the best provider this build and platform offer and falls back to CPU, logging why,
+// so the choice is always visible.
+import * as ort from 'onnxruntime-node';
+import type { SessionFactory } from '../src-shared/nn/session.ts';
+import { LumenError } from '../src-shared/errors.ts';
+
+export type DeviceChoice = 'auto' | 'cpu' | 'cuda' | 'dml' | 'webgpu' | 'coreml';
+export const DEVICE_CHOICES: DeviceChoice[] = ['auto', 'cpu', 'cuda', 'dml', 'webgpu', 'coreml'];
+
+export interface RuntimeOptions {
+  device?: DeviceChoice;
+  /** CPU threads for one session (intra-op); default: all cores */
+  threads?: number;
+  log?: (line: string) => void;
+}
+
+export interface DeviceReport { requested: DeviceChoice; used: string; fallbacks: { provider: string; reason: string }[] }
+
+/** Providers to try for `auto`, best first, limited to what this platform's build can offer. */
+function candidates(): string[] {
+  const bundled = new Set(ort.listSupportedBackends().map((b) => b.name));
+  const order: Record<string, string[]> = {
+    linux: ['cuda', 'webgpu'], win32: ['cuda', 'dml', 'webgpu'], darwin: ['coreml', 'webgpu'],
+  };
+  return (order[process.platform] ?? []).filter((p) => bundled.has(p) || p === 'dml' || p === 'coreml');
+}
+
+function sessionOptions(provider: string, threads: number | undefined): ort.InferenceSession.SessionOptions {
+  return {
+    executionProviders: provider === 'cpu' ? ['cpu'] : [provider, 'cpu'],
+    graphOptimizationLevel: 'all',
+    executionMode: 'sequential',
+    intraOpNumThreads: threads ?? 0,
+    interOpNumThreads: 1,
+  };
+}
+
+/**
+ * A session factory bound to one provider. With `auto`, the first model it sees decides: each
+ * candidate is tried in turn and the first that creates a session is kept for all later models.
+ */
+export function createRuntime(opts: RuntimeOptions = {}): { factory: SessionFactory; report: () => DeviceReport } {
+  const requested = opts.device ?? 'auto';
+  const log = opts.log ?? (() => {});
+  const report: DeviceReport = { requested, used: requested === 'auto' ? 'undecided' : requested, fallbacks: [] };
+  let chosen: string | undefined = requested === 'auto' ? undefined : requested;
+
+  const factory: SessionFactory = async (model) => {
+    if (chosen) {
+      try {
+        return await ort.InferenceSession.create(model, sessionOptions(chosen, opts.threads));
+      } catch (e) {
+        if (requested !== 'auto' && chosen !== 'cpu') {
+          throw new LumenError('device', `the ${chosen} execution provider could not run this model: ${(e as Error).message.split('\n')[0]}`);
+        }
+        if (chosen === 'cpu') throw e;
+        report.fallbacks.push({ provider: chosen, reason: (e as Error).message.split('\n')[0]! });
+        log(`device: ${chosen} failed (${report.fallbacks.at(-1)!.reason}); using cpu`);
+        chosen = 'cpu';
+        report.used = 'cpu';
+        return ort.InferenceSession.create(model, sessionOptions('cpu', opts.threads));
+      }
+    }
+    for (const provider of [...candidates(), 'cpu']) {
+      try {
+        const session = await ort.InferenceSession.create(model, sessionOptions(provider, opts.threads));
+        chosen = provider;
+        report.used = provider;
+        log(`device: using ${provider}`);
+        return session;
+      } catch (e) {
+        if (provider === 'cpu') throw e;
+        const reason = (e as Error).message.split('\n')[0]!;
+        report.fallbacks.push({ provider, reason });
+        log(`device: ${provider} unavailable (${reason})`);
+      }
+    }
+    throw new Error('unreachable');
+  };
+  return { factory, report: () => ({ ...report, fallbacks: [...report.fallbacks] }) };
+}
+
+export { ort };

@@ -1,0 +1,66 @@
+// Parameters: declared by models under stable dotted names (`enc.0.conv1.weight`), initialised
+// from a seed, so checkpoints, freezing and weight priors can address them by name.
+import type { Graph, Value } from './graph.ts';
+import { numel } from './graph.ts';
+
+export type Init = { kind: 'he'; fanIn: number } | { kind: 'zeros' } | { kind: 'ones' };
+
+export interface ParamSpec { name: string; shape: number[]; init: Init }
+
+/** Collects the parameters a model declares while building its graph. */
+export class ParamScope {
+  readonly specs: ParamSpec[] = [];
+  constructor(readonly g: Graph, private readonly prefix = '') {}
+
+  param(name: string, shape: number[], init: Init): Value {
+    const full = this.prefix + name;
+    if (this.g.has(full)) return this.g.value(full); // the same parameter used twice (weight sharing)
+    this.specs.push({ name: full, shape, init });
+    return this.g.input(full, shape);
+  }
+
+  scope(prefix: string): ParamScope {
+    const child = new ParamScope(this.g, this.prefix + prefix);
+    (child as { specs: ParamSpec[] }).specs = this.specs;
+    return child;
+  }
+}
+
+/** mulberry32: tiny, fast, seedable; quality is ample for initialisation and sampling. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function gaussian(rand: () => number): () => number {
+  return () => {
+    const u = Math.max(rand(), 1e-12), v = rand();
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+  };
+}
+
+/** He (Kaiming) normal initialisation for leaky-ReLU networks, std = √(2 / fan_in). */
+export function initParams(specs: readonly ParamSpec[], seed: number): Map<string, Float32Array> {
+  const normal = gaussian(seededRandom(seed));
+  const out = new Map<string, Float32Array>();
+  for (const s of specs) {
+    const data = new Float32Array(numel(s.shape));
+    if (s.init.kind === 'ones') data.fill(1);
+    else if (s.init.kind === 'he') {
+      const std = Math.sqrt(2 / s.init.fanIn);
+      for (let i = 0; i < data.length; i++) data[i] = normal() * std;
+    }
+    out.set(s.name, data);
+  }
+  return out;
+}
+
+export function countParams(specs: readonly ParamSpec[]): number {
+  return specs.reduce((n, s) => n + numel(s.shape), 0);
+}

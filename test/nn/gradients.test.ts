@@ -1,0 +1,147 @@
+import { describe, it, expect } from 'vitest';
+import { gradCheck, type InputSpec } from './gradcheck.ts';
+import * as op from '../../src-shared/nn/ops.ts';
+import type { Graph, Value } from '../../src-shared/nn/graph.ts';
+import { bceWithLogits, softDice, mse } from '../../src-shared/nn/losses.ts';
+import { GRADIENT_RULES } from '../../src-shared/nn/gradients.ts';
+
+// Tolerance on the relative error of a directional derivative. Float32 central differences land
+// around 1e-4..1e-3 here; a wrong rule lands at O(1).
+const TOL = 2e-2;
+
+async function expectGradient(build: (g: Graph, xs: Value[]) => Value, specs: InputSpec[], tol = TOL) {
+  const r = await gradCheck(build, specs);
+  expect(r.checks).toBeGreaterThan(0);
+  expect(r.worstRelativeError).toBeLessThan(tol);
+}
+
+const x = (...shape: number[]): InputSpec => ({ shape });
+const pos = (...shape: number[]): InputSpec => ({ shape, positive: true });
+
+describe('gradient rules: convolution', () => {
+  const cases: [string, number[], number[], op.ConvAttrs][] = [
+    ['1D k3 pad1', [2, 3, 9], [4, 3, 3], { pads: [1, 1] }],
+    ['2D k3 stride1 pad1', [2, 3, 7, 6], [4, 3, 3, 3], { pads: [1, 1, 1, 1] }],
+    ['2D k3 stride2 pad1', [2, 3, 8, 7], [4, 3, 3, 3], { strides: [2, 2], pads: [1, 1, 1, 1] }],
+    ['2D k3 dilation2 pad2', [1, 2, 9, 9], [3, 2, 3, 3], { dilations: [2, 2], pads: [2, 2, 2, 2] }],
+    ['2D k3 asymmetric pads, no pad', [1, 2, 8, 8], [3, 2, 3, 3], { pads: [0, 1, 1, 0] }],
+    ['2D k4 stride3 pad0 (remainder)', [1, 2, 11, 10], [2, 2, 4, 4], { strides: [3, 3] }],
+    ['2D k2 stride2', [1, 2, 6, 6], [3, 2, 2, 2], { strides: [2, 2] }],
+    ['2D pad larger than reach', [1, 2, 5, 5], [2, 2, 1, 1], { pads: [1, 1, 1, 1] }],
+    ['3D k3 stride1 pad1', [2, 2, 5, 6, 5], [3, 2, 3, 3, 3], { pads: [1, 1, 1, 1, 1, 1] }],
+    ['3D k3 stride2 pad1', [2, 2, 6, 6, 7], [3, 2, 3, 3, 3], { strides: [2, 2, 2], pads: [1, 1, 1, 1, 1, 1] }],
+    ['3D anisotropic stride 1×2×2', [1, 2, 4, 6, 6], [3, 2, 3, 3, 3], { strides: [1, 2, 2], pads: [1, 1, 1, 1, 1, 1] }],
+    ['3D k1 (head)', [2, 4, 3, 3, 3], [2, 4, 1, 1, 1], {}],
+  ];
+  for (const [name, xs, ws, attrs] of cases) {
+    it(`Conv ${name}: input, weight and bias`, async () => {
+      await expectGradient((g, [a, w, b]) => op.conv(g, a!, w!, b, attrs), [x(...xs), x(...ws), x(ws[0]!)]);
+    });
+  }
+
+  const tcases: [string, number[], number[], op.ConvTransposeAttrs][] = [
+    ['2D k2 stride2', [2, 3, 4, 3], [3, 2, 2, 2], { strides: [2, 2] }],
+    ['2D k3 stride2 pad1 outpad1', [1, 2, 4, 4], [2, 3, 3, 3], { strides: [2, 2], pads: [1, 1, 1, 1], outputPadding: [1, 1] }],
+    ['2D k3 stride1 pad1', [1, 2, 5, 5], [2, 2, 3, 3], { pads: [1, 1, 1, 1] }],
+    ['3D k2 stride2', [1, 3, 3, 2, 3], [3, 2, 2, 2, 2], { strides: [2, 2, 2] }],
+    ['3D anisotropic k(1,2,2) stride (1,2,2)', [2, 2, 3, 3, 3], [2, 2, 1, 2, 2], { strides: [1, 2, 2] }],
+  ];
+  for (const [name, xs, ws, attrs] of tcases) {
+    it(`ConvTranspose ${name}: input, weight and bias`, async () => {
+      await expectGradient((g, [a, w, b]) => op.convTranspose(g, a!, w!, b, attrs), [x(...xs), x(...ws), x(ws[1]!)]);
+    });
+  }
+});
+
+describe('gradient rules: normalisation and pooling', () => {
+  it('InstanceNormalization 2D', async () => {
+    await expectGradient((g, [a, s, b]) => op.instanceNorm(g, a!, s!, b!), [x(2, 3, 5, 4), x(3), x(3)]);
+  });
+  it('InstanceNormalization 3D', async () => {
+    await expectGradient((g, [a, s, b]) => op.instanceNorm(g, a!, s!, b!), [x(2, 2, 3, 4, 3), x(2), x(2)]);
+  });
+  it('MaxPool 2D and 3D', async () => {
+    await expectGradient((g, [a]) => op.maxPool(g, a!, [2, 2]), [x(2, 2, 4, 6)]);
+    await expectGradient((g, [a]) => op.maxPool(g, a!, [2, 2, 2]), [x(1, 2, 4, 4, 2)]);
+  });
+  it('Resize nearest ×2 (2D, 3D) and ×(1,2,2)', async () => {
+    await expectGradient((g, [a]) => op.resize(g, a!, [2, 2], 'nearest'), [x(1, 2, 3, 4)]);
+    await expectGradient((g, [a]) => op.resize(g, a!, [2, 2, 2], 'nearest'), [x(1, 2, 2, 3, 2)]);
+    await expectGradient((g, [a]) => op.resize(g, a!, [1, 2, 2], 'nearest'), [x(1, 1, 2, 3, 3)]);
+  });
+  it('Resize linear ×2 (2D, 3D, size-1 and size-2 axes)', async () => {
+    await expectGradient((g, [a]) => op.resize(g, a!, [2, 2], 'linear'), [x(1, 2, 4, 5)]);
+    await expectGradient((g, [a]) => op.resize(g, a!, [2, 2, 2], 'linear'), [x(1, 1, 3, 2, 1)]);
+  });
+});
+
+describe('gradient rules: elementwise', () => {
+  const unaryOps: [string, (g: Graph, v: Value) => Value, boolean][] = [
+    ['Relu', op.relu, false], ['LeakyRelu', (g, v) => op.leakyRelu(g, v, 0.1), false], ['Sigmoid', op.sigmoid, false],
+    ['Exp', op.exp, false], ['Log', op.log, true], ['Sqrt', op.sqrt, true], ['Softplus', op.softplus, false],
+    ['Abs', op.abs, false], ['Neg', op.neg, false], ['Reciprocal', op.reciprocal, true], ['Identity', op.identity, false],
+  ];
+  for (const [name, f, positive] of unaryOps) {
+    it(name, async () => { await expectGradient((g, [a]) => f(g, a!), [positive ? pos(3, 4, 5) : x(3, 4, 5)]); });
+  }
+  it('Add, Sub, Mul, Div with broadcasting', async () => {
+    await expectGradient((g, [a, b]) => op.add(g, a!, b!), [x(2, 3, 4), x(3, 1)]);
+    await expectGradient((g, [a, b]) => op.sub(g, a!, b!), [x(4), x(2, 3, 4)]);
+    await expectGradient((g, [a, b]) => op.mul(g, a!, b!), [x(2, 1, 4), x(2, 3, 1)]);
+    await expectGradient((g, [a, b]) => op.div(g, a!, b!), [x(2, 3, 4), pos(2, 1, 4)]);
+  });
+  it('Sum, Where, Cast, Expand', async () => {
+    await expectGradient((g, [a, b, c]) => op.sum(g, [a!, b!, c!]), [x(3, 4), x(4), x(3, 1)]);
+    await expectGradient((g, [a, b, c]) => op.where(g, op.greater(g, c!, g.scalar(0)), a!, b!), [x(3, 4), x(4), { shape: [3, 4], constant: true }]);
+    await expectGradient((g, [a]) => op.cast(g, a!, 'float32'), [x(3, 4)]);
+    await expectGradient((g, [a]) => op.expand(g, a!, [2, 3, 4]), [x(3, 1)]);
+  });
+});
+
+describe('gradient rules: shapes and reductions', () => {
+  it('Concat, Slice (forward and reversed), Reshape, Transpose', async () => {
+    await expectGradient((g, [a, b]) => op.concat(g, [a!, b!], 1), [x(2, 3, 4), x(2, 2, 4)]);
+    await expectGradient((g, [a]) => op.slice(g, a!, [1, 2], [1, 0], [3, 3]), [x(2, 4, 5)]);
+    await expectGradient((g, [a]) => op.slice(g, a!, [2, 3], [-1, -2], [-4, -6], [-1, -1]), [x(1, 2, 5, 6)]);
+    await expectGradient((g, [a]) => op.reshape(g, a!, [6, 4]), [x(2, 3, 4)]);
+    await expectGradient((g, [a]) => op.transpose(g, a!, [2, 0, 1]), [x(2, 3, 4)]);
+  });
+  it('ReduceSum, ReduceMean (keepdims on and off), Pad (grow and crop)', async () => {
+    await expectGradient((g, [a]) => op.reduceSum(g, a!, [0, 2], false), [x(2, 3, 4)]);
+    await expectGradient((g, [a]) => op.reduceMean(g, a!, [1], true), [x(2, 3, 4)]);
+    await expectGradient((g, [a]) => op.pad(g, a!, [0, 1, 2, 0, 2, 1]), [x(2, 3, 4)]);
+    await expectGradient((g, [a]) => op.pad(g, a!, [0, -1, 1, 0, 0, -1]), [x(2, 3, 4)]);
+  });
+  it('Gemm in every transpose combination, with bias; MatMul', async () => {
+    for (const [tA, tB] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+      const a = tA ? x(4, 3) : x(3, 4);
+      const b = tB ? x(5, 4) : x(4, 5);
+      await expectGradient((g, [p, q, c]) => op.gemm(g, p!, q!, c, { transA: tA, transB: tB, alpha: 0.7, beta: 1.3 }), [a, b, x(5)]);
+    }
+    await expectGradient((g, [p, q]) => op.matmul(g, p!, q!), [x(3, 4), x(4, 2)]);
+  });
+});
+
+describe('losses', () => {
+  const target = (shape: number[]): InputSpec => ({ shape, constant: true, data: Float32Array.from({ length: shape.reduce((a, b) => a * b) }, (_, i) => (i * 7919) % 3 === 0 ? 1 : 0) });
+  const weight = (shape: number[]): InputSpec => ({ shape, constant: true, data: Float32Array.from({ length: shape.reduce((a, b) => a * b) }, (_, i) => [0, 1, 0.3][i % 3]!) });
+  const s = [2, 1, 4, 5];
+  it('BCE with logits, weighted', async () => {
+    await expectGradient((g, [l, t, w]) => bceWithLogits(g, l!, t!, w!), [x(...s), target(s), weight(s)]);
+  });
+  it('soft Dice, weighted', async () => {
+    await expectGradient((g, [l, t, w]) => softDice(g, l!, t!, w!), [x(...s), target(s), weight(s)]);
+  });
+  it('MSE, weighted', async () => {
+    await expectGradient((g, [l, t, w]) => mse(g, l!, t!, w!), [x(...s), target(s), weight(s)]);
+  });
+});
+
+describe('the rule table', () => {
+  it('covers every op the issue names', () => {
+    const required = ['Conv', 'ConvTranspose', 'InstanceNormalization', 'Relu', 'LeakyRelu', 'Sigmoid', 'Add', 'Sub', 'Mul', 'Div',
+      'Concat', 'Slice', 'Reshape', 'Transpose', 'ReduceSum', 'ReduceMean', 'Pad', 'Resize', 'MaxPool', 'Gemm', 'MatMul',
+      'Exp', 'Log', 'Sqrt', 'Where', 'Cast'];
+    expect(required.filter((o) => !GRADIENT_RULES[o])).toEqual([]);
+  });
+});
