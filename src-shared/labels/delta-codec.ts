@@ -1,0 +1,167 @@
+// Bytes form of a LabelDelta, for the project's edit journal and for undo stacks that are
+// sent between processes. Offsets are strictly increasing inside a chunk, so their gaps are
+// small and a LEB128 varint takes one byte for most; before/after values come in long runs
+// (a brush writes one class over mostly-unlabeled voxels), so they are run-length coded.
+// A brush dab of a few thousand voxels encodes to a few kilobytes, a whole painted chunk to
+// about one byte per voxel.
+//
+// Layout: "LDLT" · u8 version · varint z, y, x · varint chunkCount ·
+//   per chunk: varint chunk id (gap from previous + 1) · varint n · n offset gaps ·
+//              RLE(before) · RLE(after), RLE = (u8 value, varint run) pairs covering n.
+
+import { LumenError } from '../errors.ts';
+import { ChunkGrid } from './chunk-grid.ts';
+import type { ChunkChange, LabelDelta } from './delta.ts';
+
+const MAGIC = [0x4c, 0x44, 0x4c, 0x54]; // "LDLT"
+const VERSION = 1;
+
+class ByteWriter {
+  buf = new Uint8Array(1024);
+  pos = 0;
+
+  private ensure(extra: number): void {
+    if (this.pos + extra <= this.buf.length) return;
+    let cap = this.buf.length * 2;
+    while (cap < this.pos + extra) cap *= 2;
+    const next = new Uint8Array(cap);
+    next.set(this.buf.subarray(0, this.pos));
+    this.buf = next;
+  }
+
+  byte(b: number): void {
+    this.ensure(1);
+    this.buf[this.pos++] = b;
+  }
+
+  /** Unsigned LEB128; arithmetic rather than bit ops so values above 2³¹ survive. */
+  varint(v: number): void {
+    this.ensure(8);
+    while (v >= 0x80) {
+      this.buf[this.pos++] = (v % 0x80) | 0x80;
+      v = Math.floor(v / 0x80);
+    }
+    this.buf[this.pos++] = v;
+  }
+
+  rle(values: Uint8Array): void {
+    let i = 0;
+    while (i < values.length) {
+      const v = values[i]!;
+      let j = i + 1;
+      while (j < values.length && values[j] === v) j++;
+      this.byte(v);
+      this.varint(j - i);
+      i = j;
+    }
+  }
+
+  bytes(): Uint8Array {
+    return this.buf.slice(0, this.pos);
+  }
+}
+
+class ByteReader {
+  pos = 0;
+  constructor(private readonly buf: Uint8Array) {}
+
+  private fail(what: string): never {
+    throw new LumenError('damaged', `a stored label edit is damaged (${what} at byte ${this.pos})`);
+  }
+
+  byte(): number {
+    if (this.pos >= this.buf.length) this.fail('unexpected end');
+    return this.buf[this.pos++]!;
+  }
+
+  varint(): number {
+    let v = 0, scale = 1;
+    for (;;) {
+      const b = this.byte();
+      v += (b & 0x7f) * scale;
+      if (b < 0x80) return v;
+      scale *= 0x80;
+      if (scale > 2 ** 49) this.fail('varint too long');
+    }
+  }
+
+  rle(n: number): Uint8Array {
+    const out = new Uint8Array(n);
+    let i = 0;
+    while (i < n) {
+      const v = this.byte();
+      const run = this.varint();
+      if (run === 0 || i + run > n) this.fail('bad run length');
+      out.fill(v, i, i + run);
+      i += run;
+    }
+    return out;
+  }
+
+  get done(): boolean { return this.pos === this.buf.length; }
+}
+
+export function encodeDelta(delta: LabelDelta): Uint8Array {
+  const w = new ByteWriter();
+  for (const b of MAGIC) w.byte(b);
+  w.byte(VERSION);
+  for (const d of delta.shape) w.varint(d);
+  w.varint(delta.changes.length);
+  let prevChunk = -1;
+  for (const c of delta.changes) {
+    if (c.chunk <= prevChunk) throw new RangeError('delta chunks must be strictly increasing');
+    w.varint(c.chunk - prevChunk - 1);
+    prevChunk = c.chunk;
+    const n = c.offsets.length;
+    w.varint(n);
+    let prev = -1;
+    for (let i = 0; i < n; i++) {
+      const o = c.offsets[i]!;
+      if (o <= prev) throw new RangeError('delta offsets must be strictly increasing');
+      w.varint(o - prev - 1);
+      prev = o;
+    }
+    w.rle(c.before);
+    w.rle(c.after);
+  }
+  return w.bytes();
+}
+
+export function decodeDelta(bytes: Uint8Array): LabelDelta {
+  const r = new ByteReader(bytes);
+  for (const b of MAGIC) {
+    if (r.byte() !== b) throw new LumenError('damaged', 'a stored label edit does not start with the label-edit signature');
+  }
+  const version = r.byte();
+  if (version !== VERSION) throw new LumenError('newer-schema', `a stored label edit uses format ${version}; this Lumen reads format ${VERSION}`);
+  const shape: [number, number, number] = [r.varint(), r.varint(), r.varint()];
+  let grid: ChunkGrid;
+  try {
+    grid = new ChunkGrid(shape);
+  } catch {
+    throw new LumenError('damaged', `a stored label edit has an impossible shape ${shape.join('×')}`);
+  }
+  const count = r.varint();
+  if (count > grid.chunkCount) throw new LumenError('damaged', 'a stored label edit lists more chunks than the volume has');
+  const changes: ChunkChange[] = [];
+  let chunk = -1;
+  for (let k = 0; k < count; k++) {
+    chunk += r.varint() + 1;
+    if (chunk >= grid.chunkCount) throw new LumenError('damaged', 'a stored label edit refers to a chunk outside the volume');
+    const len = grid.chunkLength(chunk);
+    const n = r.varint();
+    if (n > len) throw new LumenError('damaged', 'a stored label edit changes more voxels than a chunk holds');
+    const offsets = new Uint32Array(n);
+    let o = -1;
+    for (let i = 0; i < n; i++) {
+      o += r.varint() + 1;
+      if (o >= len) throw new LumenError('damaged', 'a stored label edit refers to a voxel outside its chunk');
+      offsets[i] = o;
+    }
+    const before = r.rle(n);
+    const after = r.rle(n);
+    changes.push({ chunk, offsets, before, after });
+  }
+  if (!r.done) throw new LumenError('damaged', 'a stored label edit has trailing bytes');
+  return { shape, changes };
+}

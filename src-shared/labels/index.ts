@@ -1,0 +1,17 @@
+// Sparse labels and the edits on them, shared by the app, the CLI and the project store.
+export { UNLABELED, BACKGROUND, FIRST_CLASS, MAX_LABEL } from './classes.ts';
+export { CHUNK, ChunkGrid, type Shape3 } from './chunk-grid.ts';
+export { SparseLabelVolume, type LabelChunk } from './sparse-label-volume.ts';
+export {
+  type ChunkChange, type LabelDelta, type Direction,
+  emptyDelta, deltaVoxelCount, isEmptyDelta, invertDelta, applyChunkChange, mergeDeltas,
+} from './delta.ts';
+export { DeltaBuilder } from './delta-builder.ts';
+export { encodeDelta, decodeDelta } from './delta-codec.ts';
+export { type Axis, planeDims, planeToVolume } from './plane.ts';
+export { type ImageLike } from './image-like.ts';
+export { paintDisk, eraseDisk, paintStroke, paintBall, eraseBall, type DiskOptions, type StrokeOptions, type BallOptions } from './brush.ts';
+export { floodFill, type FloodFillOptions } from './flood-fill.ts';
+export { fillSlice, copySlice, copySliceToNeighbour, type FillSliceOptions, type CopySliceOptions } from './slice-ops.ts';
+export { importMask, type ImportMaskOptions } from './import-mask.ts';
+export { EditHistory, type EditHistoryOptions } from './history.ts';
