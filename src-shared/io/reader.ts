@@ -1,0 +1,36 @@
+// The streaming contract every format reader implements. Headers are read at open time only,
+// so `info` is cheap even for a multi-GB stack; voxels arrive slab by slab through readSlices,
+// which lets import, inference and the store work with memory bounded by one slab.
+import type { DType, Geometry, Shape4, SourceInfo, Volume } from '../volume.ts';
+import { LumenError } from '../errors.ts';
+
+export type VolumeFormat = 'tiff' | 'nifti' | 'png' | 'gif' | 'slices';
+
+export interface VolumeInfo {
+  /** z, y, x, c */
+  shape: Shape4;
+  dtype: DType;
+  geometry: Geometry;
+  format: VolumeFormat;
+  source: SourceInfo;
+}
+
+export interface VolumeReader {
+  readonly info: VolumeInfo;
+  /** Slices z0 (inclusive) to z1 (exclusive) as a volume of depth z1 - z0, same geometry. */
+  readSlices(z0: number, z1: number): Promise<Volume>;
+  close(): Promise<void>;
+}
+
+/** Rejects slab ranges outside the stack before any reader allocates for them. */
+export function checkSlabRange(info: VolumeInfo, z0: number, z1: number): void {
+  const depth = info.shape[0];
+  if (!Number.isInteger(z0) || !Number.isInteger(z1) || z0 < 0 || z1 > depth || z0 >= z1) {
+    throw new LumenError('bad-input', `asked for slices ${z0}–${z1} but the stack has slices 0–${depth}`);
+  }
+}
+
+/** Reads every slice; for files that fit in memory. */
+export async function readAll(reader: VolumeReader): Promise<Volume> {
+  return reader.readSlices(0, reader.info.shape[0]);
+}
