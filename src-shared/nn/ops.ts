@@ -1,6 +1,6 @@
 // Op constructors: each appends one standard ONNX node (default domain, opset 17) and infers its
 // output shape statically. Models, losses, optimizers and gradient rules are all written with these.
-import { Graph, type Value, type ElemType, float, int, ints, str, numel } from './graph.ts';
+import { Graph, type Value, type ElemType, type Attr, float, int, ints, str, numel } from './graph.ts';
 
 export const OPSET = 17;
 
@@ -204,7 +204,7 @@ export function maxPool(g: Graph, x: Value, kernel: number[], strides?: number[]
 export function resize(g: Graph, x: Value, factors: number[], mode: 'nearest' | 'linear'): Value {
   const scales = Float32Array.from([1, 1, ...factors]);
   const shape = x.shape.map((d, i) => d * scales[i]!);
-  const attrs = mode === 'nearest'
+  const attrs: Record<string, Attr> = mode === 'nearest'
     ? { mode: str('nearest'), coordinate_transformation_mode: str('asymmetric'), nearest_mode: str('floor') }
     : { mode: str('linear'), coordinate_transformation_mode: str('half_pixel') };
   return g.node('Resize', [x, undefined, g.constant(scales, [scales.length], 'scales')], [{ shape }], attrs)[0]!;

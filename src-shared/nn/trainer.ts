@@ -11,6 +11,8 @@ import { buildUNet, type UNetConfig } from './unet.ts';
 import { ParamScope, initParams, type ParamSpec } from './params.ts';
 import { serializeGraph } from './onnx-io.ts';
 import type { SessionFactory } from './session.ts';
+import { encodeTensors, decodeTensors, type NamedTensor } from './checkpoint.ts';
+import { LumenError } from '../errors.ts';
 
 export interface TrainerConfig {
   model: UNetConfig;
@@ -138,6 +140,27 @@ export class Trainer {
   /** A copy of the current parameters. */
   parameters(): Map<string, Float32Array> {
     return new Map([...this.params].map(([k, t]) => [k, Float32Array.from(t.data as Float32Array)]));
+  }
+
+  /** Parameters, optimizer state and step count: enough to resume training exactly. */
+  saveCheckpoint(): Uint8Array {
+    const all = new Map<string, NamedTensor>();
+    for (const [k, t] of [...this.params, ...this.state]) all.set(k, { shape: [...t.dims], data: t.data as Float32Array });
+    return encodeTensors(all, { step: this.stepCount, model: this.config.model });
+  }
+
+  loadCheckpoint(bytes: Uint8Array): void {
+    const { tensors, meta } = decodeTensors(bytes);
+    for (const target of [this.params, this.state]) {
+      for (const [name, current] of target) {
+        const saved = tensors.get(name);
+        if (!saved || saved.data.length !== (current.data as Float32Array).length) {
+          throw new LumenError('shape-mismatch', `the checkpoint does not fit this network (${name})`);
+        }
+        target.set(name, new Tensor('float32', Float32Array.from(saved.data), [...current.dims]));
+      }
+    }
+    this.stepCount = Number(meta.step ?? 0);
   }
 
   async release(): Promise<void> {
