@@ -255,7 +255,7 @@ class TiffReader implements VolumeReader {
       }
       const tiff = await this.geotiff;
       const image = await tiff.getImage(page.ifdIndex);
-      const raster = (await image.readRasters({ interleave: true })) as unknown as ArrayLike<number>;
+      const raster = (await quietly(() => image.readRasters({ interleave: true }))) as unknown as ArrayLike<number>;
       if (raster.length !== dest.length) throw new Error(`decoded ${raster.length} values, expected ${dest.length}`);
       (dest as unknown as { set(a: ArrayLike<number>): void }).set(raster);
     } catch (e) {
@@ -271,5 +271,25 @@ class TiffReader implements VolumeReader {
     if (g) {
       try { await (await g).close(); } catch { /* already failed to open; nothing to release */ }
     }
+  }
+}
+
+// geotiff's LZW decoder prints a console warning for every strip that lacks an end code,
+// which ImageJ-written files routinely do; the data is complete, so that one message is muted.
+let muted = 0;
+let originalWarn: typeof console.warn | undefined;
+async function quietly<T>(fn: () => Promise<T>): Promise<T> {
+  if (muted++ === 0) {
+    originalWarn = console.warn;
+    const warn = originalWarn;
+    console.warn = (...args: unknown[]) => {
+      if (typeof args[0] === 'string' && args[0].startsWith('ran off the end of the buffer')) return;
+      warn.apply(console, args);
+    };
+  }
+  try {
+    return await fn();
+  } finally {
+    if (--muted === 0 && originalWarn) console.warn = originalWarn;
   }
 }
