@@ -132,7 +132,13 @@ function decodeValues(dv: DataView, type: number, n: number, le: boolean): TagVa
   if (type === 2) {
     const bytes = new Uint8Array(dv.buffer, dv.byteOffset, n);
     const end = bytes.indexOf(0);
-    return new TextDecoder('latin1').decode(end >= 0 ? bytes.subarray(0, end) : bytes);
+    const str = end >= 0 ? bytes.subarray(0, end) : bytes;
+    // TIFF says ASCII, but OME-XML and ImageJ write UTF-8 (µm); fall back to Latin-1 otherwise.
+    try {
+      return new TextDecoder('utf-8', { fatal: true }).decode(str);
+    } catch {
+      return new TextDecoder('latin1').decode(str);
+    }
   }
   const out: number[] = new Array(n);
   for (let i = 0; i < n; i++) {
