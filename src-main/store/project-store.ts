@@ -1,0 +1,282 @@
+// One Lumen project = one .lumen SQLite file. This class is the only door to it: services
+// in the app and commands in the CLI call these methods and never write SQL.
+//
+// Guarantees:
+// - create() refuses to overwrite; open() refuses foreign, newer and damaged files with a
+//   LumenError and without changing a byte of them (see preflight.ts).
+// - WAL mode + synchronous=FULL + one transaction per user action: after a crash, kill -9
+//   or power loss, the file holds exactly the last committed action.
+// - foreign keys are enforced, so no slab, chunk or prediction outlives what it belongs to.
+
+import Database from 'better-sqlite3';
+import { existsSync } from 'node:fs';
+import { basename } from 'node:path';
+import { LumenError } from '../../src-shared/errors.ts';
+import type { LabelDelta, SparseLabelVolume } from '../../src-shared/labels/index.ts';
+import type { Volume } from '../../src-shared/volume.ts';
+import { SCHEMA_VERSION } from './format.ts';
+import {
+  commitEdit, getLabelInfo, insertLabels, journalDelta, journalEntries, listLabelInfos, loadLabelVolume, setClasses,
+  stepJournal, trimJournal,
+  type CommittedEdit, type CreateLabelsOptions, type JournalEntry, type LabelClass, type LabelInfo,
+} from './label-table.ts';
+import { getModel, insertModel, listModelInfos, type AddModelOptions, type ModelInfo, type StoredModel } from './model-table.ts';
+import {
+  getPredictionInfo, insertPrediction, listPredictionInfos, readPredictionVolume,
+  type AddPredictionOptions, type PredictionInfo,
+} from './prediction-table.ts';
+import { checkProjectFile } from './preflight.ts';
+import {
+  completeRun, getRunInfo, insertRun, insertRunSteps, listRunInfos, readRunSteps,
+  type RunInfo, type RunStatus, type RunStep,
+} from './run-table.ts';
+import { runMigrations, schemaVersionOf } from './schema.ts';
+import { Sql } from './sql.ts';
+import {
+  checkVolumeReference, getVolumeInfo, insertVolume, listVolumeInfos, readVolumeRange, volumeRow,
+  type AddVolumeOptions, type ReferenceCheck, type VolumeInfo, type VolumeRole,
+} from './volume-table.ts';
+
+export interface OpenOptions {
+  /** open without write access: no migrations, every mutating call fails */
+  readonly?: boolean;
+}
+
+function configure(db: Database.Database, readonly: boolean): void {
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  if (!readonly) {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+  }
+}
+
+export class ProjectStore {
+  private readonly sql: Sql;
+  private closed = false;
+
+  private constructor(readonly path: string, private readonly db: Database.Database, readonly readonly: boolean) {
+    this.sql = new Sql(db);
+  }
+
+  /** Make a new, empty project at `path`; refuses to touch an existing file. */
+  static create(path: string): ProjectStore {
+    if (existsSync(path)) throw new LumenError('bad-input', `${basename(path)} already exists; choose another name or open it`);
+    const db = new Database(path);
+    try {
+      configure(db, false);
+      runMigrations(db); // schema, application_id and user_version in one transaction
+    } catch (e) {
+      db.close();
+      throw e;
+    }
+    return new ProjectStore(path, db, false);
+  }
+
+  /** Open an existing project, checking it first (header, quick_check, meta). */
+  static open(path: string, opts: OpenOptions = {}): ProjectStore {
+    checkProjectFile(path);
+    const readonly = opts.readonly ?? false;
+    let db: Database.Database;
+    try {
+      db = new Database(path, { readonly, fileMustExist: true });
+    } catch (e) {
+      throw new LumenError('damaged', `${basename(path)} cannot be opened: ${(e as Error).message}`, { cause: e });
+    }
+    try {
+      configure(db, readonly);
+      if (!readonly && schemaVersionOf(db) < SCHEMA_VERSION) runMigrations(db);
+    } catch (e) {
+      db.close();
+      throw e instanceof LumenError ? e : new LumenError('damaged', `${basename(path)} cannot be opened: ${(e as Error).message}`, { cause: e });
+    }
+    return new ProjectStore(path, db, readonly);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.db.close();
+  }
+
+  get schemaVersion(): number {
+    return schemaVersionOf(this.db);
+  }
+
+  /** PRAGMA quick_check: ['ok'] for a healthy file. */
+  quickCheck(): string[] {
+    return (this.db.pragma('quick_check') as { quick_check: string }[]).map((r) => r.quick_check);
+  }
+
+  private write<T>(fn: () => T): T {
+    if (this.closed) throw new LumenError('bad-input', 'the project is closed');
+    if (this.readonly) throw new LumenError('bad-input', `${basename(this.path)} is open read-only`);
+    return this.sql.tx(fn);
+  }
+
+  private read<T>(fn: () => T): T {
+    if (this.closed) throw new LumenError('bad-input', 'the project is closed');
+    return fn();
+  }
+
+  // ── volumes ────────────────────────────────────────────────────────────────────────
+
+  addVolume(vol: Volume, opts: AddVolumeOptions): number {
+    return this.write(() => insertVolume(this.sql, vol, opts));
+  }
+
+  listVolumes(role?: VolumeRole): VolumeInfo[] {
+    return this.read(() => listVolumeInfos(this.sql, role));
+  }
+
+  volumeInfo(id: number): VolumeInfo {
+    return this.read(() => getVolumeInfo(this.sql, id));
+  }
+
+  /** The whole embedded volume. Referenced volumes throw 'unsupported': read their file. */
+  readVolume(id: number): Volume {
+    return this.read(() => readVolumeRange(this.sql, id));
+  }
+
+  /** z-slices [z0, z1) only, for streaming large volumes slab by slab. */
+  readVolumeSlices(id: number, z0: number, z1: number): Volume {
+    return this.read(() => readVolumeRange(this.sql, id, z0, z1));
+  }
+
+  /** For a referenced volume: is its file still there with the same SHA-256? */
+  checkReference(id: number): ReferenceCheck {
+    return this.read(() => checkVolumeReference(this.sql, id));
+  }
+
+  renameVolume(id: number, name: string): void {
+    this.write(() => { volumeRow(this.sql, id); this.sql.run('UPDATE volumes SET name = ? WHERE id = ?', name, id); });
+  }
+
+  /** Deletes the volume, its slabs and predictions made from it; labels on it are kept, unlinked. */
+  deleteVolume(id: number): void {
+    this.write(() => {
+      volumeRow(this.sql, id);
+      // predictions made *from* this volume also own an output volume: remove those too
+      const outs = this.sql.all<{ output_volume_id: number }>('SELECT output_volume_id FROM predictions WHERE source_volume_id = ?', id);
+      for (const o of outs) this.sql.run('DELETE FROM volumes WHERE id = ?', o.output_volume_id);
+      this.sql.run('DELETE FROM volumes WHERE id = ?', id);
+    });
+  }
+
+  // ── labels ─────────────────────────────────────────────────────────────────────────
+
+  createLabels(opts: CreateLabelsOptions): number {
+    return this.write(() => insertLabels(this.sql, opts));
+  }
+
+  listLabels(): LabelInfo[] {
+    return this.read(() => listLabelInfos(this.sql));
+  }
+
+  labelInfo(id: number): LabelInfo {
+    return this.read(() => getLabelInfo(this.sql, id));
+  }
+
+  setLabelClasses(id: number, classes: LabelClass[]): void {
+    this.write(() => setClasses(this.sql, id, classes));
+  }
+
+  /** The committed label state as a SparseLabelVolume. */
+  loadLabels(id: number): SparseLabelVolume {
+    return this.read(() => loadLabelVolume(this.sql, id));
+  }
+
+  /**
+   * Commit one edit: rewrite the touched chunks, drop the redo branch and append the delta
+   * to the journal, all in one transaction. Returns null for an empty delta (nothing saved).
+   */
+  saveLabelEdit(labelId: number, delta: LabelDelta, note?: string): CommittedEdit | null {
+    return this.write(() => commitEdit(this.sql, labelId, delta, note));
+  }
+
+  /** Undo the newest edit in the stored labels; the returned delta should be applied 'backward' in memory. */
+  undoLabelEdit(labelId: number): CommittedEdit | null {
+    return this.write(() => stepJournal(this.sql, labelId, 'backward'));
+  }
+
+  /** Redo the oldest undone edit; the returned delta should be applied 'forward' in memory. */
+  redoLabelEdit(labelId: number): CommittedEdit | null {
+    return this.write(() => stepJournal(this.sql, labelId, 'forward'));
+  }
+
+  labelJournal(labelId: number): JournalEntry[] {
+    return this.read(() => journalEntries(this.sql, labelId));
+  }
+
+  journalDelta(seq: number): LabelDelta {
+    return this.read(() => journalDelta(this.sql, seq));
+  }
+
+  /** Keep only the newest `keep` undo steps; returns how many were dropped. */
+  trimLabelJournal(labelId: number, keep: number): number {
+    return this.write(() => trimJournal(this.sql, labelId, keep));
+  }
+
+  deleteLabels(id: number): void {
+    this.write(() => { getLabelInfo(this.sql, id); this.sql.run('DELETE FROM label_volumes WHERE id = ?', id); });
+  }
+
+  // ── models ─────────────────────────────────────────────────────────────────────────
+
+  addModel(opts: AddModelOptions): number {
+    return this.write(() => insertModel(this.sql, opts));
+  }
+
+  listModels(): ModelInfo[] {
+    return this.read(() => listModelInfos(this.sql));
+  }
+
+  getModel(id: number): StoredModel {
+    return this.read(() => getModel(this.sql, id));
+  }
+
+  // ── training runs ──────────────────────────────────────────────────────────────────
+
+  startRun(opts: { config: unknown; modelId?: number }): number {
+    return this.write(() => insertRun(this.sql, opts));
+  }
+
+  /** Steps are committed together; call every few steps, not per voxel batch. */
+  appendRunSteps(runId: number, steps: readonly RunStep[]): void {
+    this.write(() => insertRunSteps(this.sql, runId, steps));
+  }
+
+  finishRun(runId: number, opts: { status: Exclude<RunStatus, 'running'>; metrics?: unknown; modelId?: number }): void {
+    this.write(() => completeRun(this.sql, runId, opts));
+  }
+
+  getRun(id: number): RunInfo {
+    return this.read(() => getRunInfo(this.sql, id));
+  }
+
+  listRuns(): RunInfo[] {
+    return this.read(() => listRunInfos(this.sql));
+  }
+
+  runSteps(runId: number): RunStep[] {
+    return this.read(() => readRunSteps(this.sql, runId));
+  }
+
+  // ── predictions ────────────────────────────────────────────────────────────────────
+
+  addPrediction(opts: AddPredictionOptions): PredictionInfo {
+    return this.write(() => insertPrediction(this.sql, opts));
+  }
+
+  listPredictions(): PredictionInfo[] {
+    return this.read(() => listPredictionInfos(this.sql));
+  }
+
+  predictionInfo(id: number): PredictionInfo {
+    return this.read(() => getPredictionInfo(this.sql, id));
+  }
+
+  readPrediction(id: number, z0?: number, z1?: number): Volume {
+    return this.read(() => readPredictionVolume(this.sql, id, z0, z1));
+  }
+}
