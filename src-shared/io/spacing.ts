@@ -7,7 +7,9 @@ import { LumenError } from '../errors.ts';
 const AXES = ['z', 'y', 'x'] as const;
 
 export function checkSpacing(spacing: [number, number, number], where: string): [number, number, number] {
-  spacing.forEach((s, i) => {
+  // x first: a bad in-plane size is the root cause when z was derived from it
+  [2, 1, 0].forEach((i) => {
+    const s = spacing[i]!;
     if (!Number.isFinite(s) || s <= 0) {
       throw new LumenError('bad-input', `${where} gives the voxel size along ${AXES[i]} as ${s}; a voxel size must be a positive number (fix the header, e.g. Image › Properties in Fiji)`);
     }

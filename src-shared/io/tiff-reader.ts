@@ -136,6 +136,9 @@ class TiffReader implements VolumeReader {
       const name = COMPRESSION_NAMES[compression] ?? `code ${compression}`;
       throw new LumenError('unsupported', `${where} uses ${name} compression, which Lumen does not read; re-save it uncompressed or with LZW/Deflate (e.g. in Fiji: File › Save As › Tiff)`);
     }
+    if (compression === 1 && pageBytes > this.file.size) {
+      throw new LumenError('too-large', `${where} claims ${width}×${height} pixels per page (${formatBytes(pageBytes)}), more than the whole file (${formatBytes(this.file.size)}); the header is damaged`);
+    }
     const tiled = ifd.tags.has(TAG.TileWidth);
     const offsets = nums(ifd, tiled ? TAG.TileOffsets : TAG.StripOffsets);
     let counts = nums(ifd, tiled ? TAG.TileByteCounts : TAG.StripByteCounts);

@@ -12,7 +12,7 @@ afterAll(() => tmp.cleanup());
 function gif(w: number, h: number, indices: Uint8Array, palette: number[]): Uint8Array {
   const buf = new Uint8Array(w * h + 4096);
   const writer = new omggif.GifWriter(buf, w, h, { palette });
-  writer.addFrame(0, 0, w, h, indices);
+  writer.addFrame(0, 0, w, h, Array.from(indices));
   return buf.subarray(0, writer.end());
 }
 
