@@ -69,7 +69,11 @@ export function checkHeader(path: string): HeaderFacts {
 
 function sqliteDamage(name: string, e: unknown): LumenError {
   const code = (e as { code?: string }).code ?? '';
-  return new LumenError('damaged', `${name} is damaged and cannot be read (${code || (e as Error).message})`, { cause: e });
+  const why = code.startsWith('SQLITE_CORRUPT') ? 'its internal structure is corrupt'
+    : code === 'SQLITE_NOTADB' ? 'its pages are not valid database pages'
+    : code.startsWith('SQLITE_IOERR') ? 'it could not be read from disk'
+    : (e as Error).message;
+  return new LumenError('damaged', `${name} is damaged and cannot be opened: ${why} (${code || 'error'})`, { cause: e });
 }
 
 /**

@@ -4,6 +4,8 @@
 // Offsets inside a chunk use the chunk's own (possibly cut) dimensions, z slowest.
 
 export const CHUNK = 64;
+export const CHUNK_BITS = 6;
+const CHUNK_MASK = CHUNK - 1;
 
 export type Shape3 = readonly [number, number, number];
 
@@ -24,8 +26,9 @@ export class ChunkGrid {
     this.voxelCount = shape[0] * shape[1] * shape[2];
   }
 
+  /** Chunk id of an in-volume voxel (coordinates are < 2³¹, so shifts are exact). */
   chunkIdAt(z: number, y: number, x: number): number {
-    return ((Math.floor(z / CHUNK) * this.counts[1]) + Math.floor(y / CHUNK)) * this.counts[2] + Math.floor(x / CHUNK);
+    return ((z >> CHUNK_BITS) * this.counts[1] + (y >> CHUNK_BITS)) * this.counts[2] + (x >> CHUNK_BITS);
   }
 
   /** chunk grid coordinates cz, cy, cx of a chunk id */
@@ -55,9 +58,9 @@ export class ChunkGrid {
 
   /** offset of voxel (z, y, x) inside its chunk */
   offsetInChunk(z: number, y: number, x: number): number {
-    const id = this.chunkIdAt(z, y, x);
-    const [, dy, dx] = this.chunkDims(id);
-    return ((z % CHUNK) * dy + (y % CHUNK)) * dx + (x % CHUNK);
+    const dy = Math.min(CHUNK, this.shape[1] - (y & ~CHUNK_MASK));
+    const dx = Math.min(CHUNK, this.shape[2] - (x & ~CHUNK_MASK));
+    return ((z & CHUNK_MASK) * dy + (y & CHUNK_MASK)) * dx + (x & CHUNK_MASK);
   }
 
   contains(z: number, y: number, x: number): boolean {

@@ -4,7 +4,7 @@
 // per-chunk count of non-zero voxels so that check costs nothing.
 
 import { LumenError } from '../errors.ts';
-import { CHUNK, ChunkGrid, type Shape3 } from './chunk-grid.ts';
+import { ChunkGrid, type Shape3 } from './chunk-grid.ts';
 import { applyChunkChange, type Direction, type LabelDelta } from './delta.ts';
 import { assertLabelValue } from './classes.ts';
 import type { Axis } from './plane.ts';
@@ -69,10 +69,7 @@ export class SparseLabelVolume {
 
   /** Offset of (z, y, x) inside its chunk, the chunk's own dimensions as strides. */
   offset(z: number, y: number, x: number): number {
-    const [, Y, X] = this.grid.shape;
-    const dy = Math.min(CHUNK, Y - (y - (y % CHUNK)));
-    const dx = Math.min(CHUNK, X - (x - (x % CHUNK)));
-    return ((z % CHUNK) * dy + (y % CHUNK)) * dx + (x % CHUNK);
+    return this.grid.offsetInChunk(z, y, x);
   }
 
   /** The chunk's bytes if allocated (live view), else undefined. */
