@@ -8,7 +8,8 @@ import { LumenError } from '../errors.ts';
 import { FileBytes } from './file-bytes.ts';
 import { TAG, num, nums, readTiffHeader, text, type Ifd } from './tiff-ifd.ts';
 import { tiffLayout, type TiffLayout } from './tiff-metadata.ts';
-import { HOST_LITTLE_ENDIAN, allocateChecked, bytesOf, dtypeFromTiff, formatBytes, swapBytes } from './dtype.ts';
+import { HOST_LITTLE_ENDIAN, allocateChecked, bytesOf, dtypeFromTiff, formatBytes, isFloat, swapBytes } from './dtype.ts';
+import { decodeBlock, registerSafeDecoders, undoHorizontalPredictor } from './tiff-codecs.ts';
 import { checkSlabRange, type VolumeInfo, type VolumeReader } from './reader.ts';
 import type { GeoTIFF } from 'geotiff';
 
@@ -19,7 +20,7 @@ const COMPRESSION_NAMES: Record<number, string> = {
 };
 const SUPPORTED_COMPRESSION = new Set([1, 5, 8, 32946, 32773]);
 /** Most any codec can shrink data; beyond this a page's claimed size is a lie, not compression. */
-const MAX_COMPRESSION_RATIO = 5000;
+const MAX_COMPRESSION_RATIO = 2000; // LZW tops out near 1400:1, Deflate at 1032:1
 
 interface Page {
   ifd: Ifd;
@@ -222,20 +223,59 @@ class TiffReader implements VolumeReader {
       return;
     }
     const page = this.pages[index]!;
-    if (page.compression === 1 && !page.tiled && (page.planar === 1 || this.samples === 1)) {
-      this.readStrips(page, bytesOf(dest));
-      if (this.le !== HOST_LITTLE_ENDIAN) swapBytes(bytesOf(dest), bpv);
+    const predictor = num(page.ifd, TAG.Predictor, 1);
+    if (!page.tiled && (predictor === 1 || (predictor === 2 && !isFloat(dtype)))) {
+      this.readStripPage(page, index, dest, dtype, predictor);
       return;
     }
     await this.readWithGeotiff(page, index, dest);
   }
 
-  /** Uncompressed chunky strips: coalesce byte-adjacent strips into single reads. */
-  private readStrips(page: Page, dest: Uint8Array): void {
+  /**
+   * Strip-organised pages (what ImageJ, Fiji, tifffile and most microscopes write): read and
+   * decode each strip straight into the output, planes interleaved for planar files.
+   */
+  private readStripPage(page: Page, index: number, dest: TypedArray, dtype: DType, predictor: number): void {
+    const [, h, w] = this.info.shape;
+    const spp = this.samples;
+    const bpv = BYTES_PER_VOXEL[dtype];
+    const planes = page.planar === 2 && spp > 1 ? spp : 1;
+    const valuesPerRow = w * (planes > 1 ? 1 : spp);
+    const rowBytes = valuesPerRow * bpv;
+    const stripsPerPlane = Math.ceil(h / page.rowsPerStrip);
+    const target = planes > 1 ? allocateChecked(dtype, h * w, 'one plane') : dest;
+    const bytes = bytesOf(target);
+    const slice = Math.floor(index / this.layout.pageChannels) + 1;
+    for (let s = 0; s < planes; s++) {
+      if (page.compression === 1) {
+        this.readRawStrips(page, s * stripsPerPlane, bytes);
+      } else {
+        for (let k = 0; k < stripsPerPlane; k++) {
+          const i = s * stripsPerPlane + k;
+          const rows = Math.min(page.rowsPerStrip, h - k * page.rowsPerStrip);
+          const at = k * page.rowsPerStrip * rowBytes;
+          const src = this.file.read(page.offsets[i]!, page.counts[i]!, `slice ${slice}`);
+          try {
+            decodeBlock(page.compression, src, rows * rowBytes, bytes.subarray(at, at + rows * rowBytes));
+          } catch (e) {
+            if (e instanceof LumenError) throw new LumenError(e.code, `slice ${slice} of ${this.file.path}: ${e.message}`, { cause: e });
+            throw e;
+          }
+        }
+      }
+      if (this.le !== HOST_LITTLE_ENDIAN) swapBytes(bytes, bpv);
+      if (predictor === 2) undoHorizontalPredictor(target, valuesPerRow, planes > 1 ? 1 : spp, h);
+      if (planes > 1) for (let i = 0; i < h * w; i++) dest[i * spp + s] = target[i]!;
+    }
+  }
+
+  /** Uncompressed strips from `first` on: coalesce byte-adjacent strips into single reads. */
+  private readRawStrips(page: Page, first: number, dest: Uint8Array): void {
     const need = dest.length;
     let done = 0;
-    let i = 0;
+    let i = first;
     while (done < need) {
+      if (i >= page.offsets.length) throw new LumenError('truncated', `${this.file.path} has too few pixel bytes in a page`);
       const start = page.offsets[i]!;
       let len = Math.min(page.counts[i]!, need - done);
       i++;
@@ -245,7 +285,6 @@ class TiffReader implements VolumeReader {
       }
       this.file.read(start, len, 'pixel data', dest.subarray(done, done + len));
       done += len;
-      if (i >= page.offsets.length && done < need) throw new LumenError('truncated', `${this.file.path} has too few pixel bytes in a page`);
     }
   }
 
@@ -254,11 +293,12 @@ class TiffReader implements VolumeReader {
     try {
       if (!this.geotiff) {
         const { fromFile } = await import('geotiff');
+        registerSafeDecoders();
         this.geotiff = fromFile(this.file.path);
       }
       const tiff = await this.geotiff;
       const image = await tiff.getImage(page.ifdIndex);
-      const raster = (await quietly(() => image.readRasters({ interleave: true }))) as unknown as ArrayLike<number>;
+      const raster = (await image.readRasters({ interleave: true })) as unknown as ArrayLike<number>;
       if (raster.length !== dest.length) throw new Error(`decoded ${raster.length} values, expected ${dest.length}`);
       (dest as unknown as { set(a: ArrayLike<number>): void }).set(raster);
     } catch (e) {
@@ -277,22 +317,3 @@ class TiffReader implements VolumeReader {
   }
 }
 
-// geotiff's LZW decoder prints a console warning for every strip that lacks an end code,
-// which ImageJ-written files routinely do; the data is complete, so that one message is muted.
-let muted = 0;
-let originalWarn: typeof console.warn | undefined;
-async function quietly<T>(fn: () => Promise<T>): Promise<T> {
-  if (muted++ === 0) {
-    originalWarn = console.warn;
-    const warn = originalWarn;
-    console.warn = (...args: unknown[]) => {
-      if (typeof args[0] === 'string' && args[0].startsWith('ran off the end of the buffer')) return;
-      warn.apply(console, args);
-    };
-  }
-  try {
-    return await fn();
-  } finally {
-    if (--muted === 0 && originalWarn) console.warn = originalWarn;
-  }
-}

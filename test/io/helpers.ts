@@ -72,7 +72,7 @@ export interface TestTiffOptions {
   pages: TypedArray[];
   bigEndian?: boolean;
   bigTiff?: boolean;
-  compression?: 'none' | 'packbits' | 'deflate';
+  compression?: 'none' | 'packbits' | 'deflate' | 'lzw';
   deflate?: (b: Uint8Array) => Uint8Array;
   planar?: boolean;
   tile?: number;
@@ -83,6 +83,8 @@ export interface TestTiffOptions {
   /** prepend a reduced-resolution page (NewSubfileType=1) that readers must skip */
   thumbnail?: boolean;
   photometric?: number;
+  /** 2 = horizontal differencing (integers) applied before compression */
+  predictor?: number;
 }
 
 export function packBits(src: Uint8Array): Uint8Array {
@@ -121,7 +123,7 @@ export function encodeTestTiff(o: TestTiffOptions): Uint8Array {
     if (!le && bps > 1) for (let i = 0; i < c.length; i += bps) c.subarray(i, i + bps).reverse();
     return c;
   };
-  const compress = (b: Uint8Array) => (o.compression === 'packbits' ? packBits(b) : o.compression === 'deflate' ? o.deflate!(b) : b);
+  const compress = (b: Uint8Array) => (o.compression === 'packbits' ? packBits(b) : o.compression === 'deflate' ? o.deflate!(b) : o.compression === 'lzw' ? lzwEncode(b) : b);
   const ifdOffsets: number[] = [];
   const ifdPatch: Array<{ at: number }> = [];
   const writeValue = (type: number, values: number[]): Uint8Array => {
@@ -140,7 +142,16 @@ export function encodeTestTiff(o: TestTiffOptions): Uint8Array {
   if (o.thumbnail) pageList.push({ data: o.pages[0]!.slice(0, 4 * 4 * spp), w: 4, h: 4, thumb: true });
   for (const p of o.pages) pageList.push({ data: p, w: o.width, h: o.height, thumb: false });
   pageList.forEach((pg, pageNo) => {
-    const bytes = new Uint8Array(pg.data.buffer, pg.data.byteOffset, pg.data.byteLength);
+    let src = pg.data;
+    if (o.predictor === 2 && !pg.thumb) {
+      // difference each value from the same sample of the previous pixel in its row (or plane row)
+      src = pg.data.slice();
+      const step = o.planar ? 1 : spp;
+      if (o.planar && spp > 1) throw new Error('test encoder: predictor with planar not supported');
+      const row = pg.w * spp;
+      for (let y = 0; y < pg.h; y++) for (let i = row - 1; i >= step; i--) src[y * row + i] = pg.data[y * row + i]! - pg.data[y * row + i - step]!;
+    }
+    const bytes = new Uint8Array(src.buffer, src.byteOffset, src.byteLength);
     const offsets: number[] = [];
     const counts: number[] = [];
     const rowBytes = pg.w * spp * bps;
@@ -173,10 +184,11 @@ export function encodeTestTiff(o: TestTiffOptions): Uint8Array {
     const OFF = big ? 16 : 4;
     const entries: Array<[number, number, number[] | string]> = [
       [254, 4, [pg.thumb ? 1 : 0]], [256, 4, [pg.w]], [257, 4, [pg.h]], [258, 3, new Array(spp).fill(bps * 8)],
-      [259, 3, [o.compression === 'packbits' ? 32773 : o.compression === 'deflate' ? 8 : 1]],
+      [259, 3, [o.compression === 'packbits' ? 32773 : o.compression === 'deflate' ? 8 : o.compression === 'lzw' ? 5 : 1]],
       [262, 3, [o.photometric ?? (spp === 3 ? 2 : 1)]],
       [277, 3, [spp]], [284, 3, [o.planar ? 2 : 1]], [339, 3, new Array(spp).fill(sf)],
     ];
+    if (o.predictor && !pg.thumb) entries.push([317, 3, [o.predictor]]);
     if (o.tile && !pg.thumb) entries.push([322, 3, [o.tile]], [323, 3, [o.tile]], [324, OFF, offsets], [325, OFF, counts]);
     else entries.push([273, OFF, offsets], [278, 4, [pg.thumb ? pg.h : o.rowsPerStrip ?? pg.h]], [279, OFF, counts]);
     if (pageNo === (o.thumbnail ? 1 : 0)) {
@@ -257,4 +269,43 @@ export function encodeTestNifti2(vol: { shape: [number, number, number, number];
   out.set(hdr);
   out.set(bytes, 544);
   return out;
+}
+
+// ---------------------------------------------------------------- minimal TIFF LZW encoder
+
+/** TIFF-flavoured LZW (MSB-first codes, 9–12 bits, early change), enough to make test inputs. */
+export function lzwEncode(data: Uint8Array): Uint8Array {
+  const out: number[] = [];
+  let acc = 0, nacc = 0;
+  const put = (code: number, width: number) => {
+    acc = (acc << width) | code; nacc += width;
+    while (nacc >= 8) { out.push((acc >>> (nacc - 8)) & 0xff); nacc -= 8; }
+    acc &= (1 << nacc) - 1;
+  };
+  const table = new Int32Array(4096 * 256);
+  let next = 258, width = 9;
+  const reset = () => { table.fill(-1); next = 258; width = 9; };
+  reset();
+  put(256, width);
+  if (data.length === 0) { put(257, width); if (nacc) out.push((acc << (8 - nacc)) & 0xff); return Uint8Array.from(out); }
+  let prefix = data[0]!;
+  for (let i = 1; i < data.length; i++) {
+    const b = data[i]!;
+    const key = prefix * 256 + b;
+    const found = table[key]!;
+    if (found >= 0) { prefix = found; continue; }
+    put(prefix, width);
+    table[key] = next++;
+    // The encoder is one table entry ahead of the decoder, so it widens at 2^width where the
+    // decoder ("early change") widens at 2^width - 1.
+    if (next === 4094) { put(256, width); reset(); }
+    else if (next === 1 << width) width++;
+    prefix = b;
+  }
+  put(prefix, width);
+  next++;
+  if (next >= 1 << width && width < 12) width++;
+  put(257, width);
+  if (nacc) out.push((acc << (8 - nacc)) & 0xff);
+  return Uint8Array.from(out);
 }

@@ -78,3 +78,19 @@ describe('all shared real files import with the documented shape, type and spaci
     expect(v.geometry.spacing).toEqual([0.5, 0.5, 0.5]);
   });
 });
+
+describe("Lumen's own strip decoders agree with geotiff on the real LZW files", () => {
+  it('VesselNN and a DRIVE image decode identically', async () => {
+    const { fromFile } = await import('geotiff');
+    for (const f of [path.join(DATA, 'vesselnn/poon2015_BBB_noLeakage_image.tif'), drive('images')[3]!]) {
+      const ours = await readVolume(f);
+      const t = await fromFile(f);
+      const per = ours.shape[1] * ours.shape[2] * ours.shape[3];
+      for (const z of [0, ours.shape[0] - 1]) {
+        const theirs = (await (await t.getImage(z)).readRasters({ interleave: true })) as unknown as Uint8Array;
+        expect(Buffer.compare(Buffer.from(theirs), Buffer.from(ours.data.subarray(z * per, (z + 1) * per) as Uint8Array))).toBe(0);
+      }
+      await t.close();
+    }
+  });
+});

@@ -118,6 +118,13 @@ describe('TIFF variants Lumen reads but does not write', () => {
     ['planar RGB uint8', { planar: true }, 'uint8', 3],
     ['chunky RGB uint16 big-endian', { bigEndian: true }, 'uint16', 3],
     ['reduced-resolution page skipped', { thumbnail: true }, 'uint8', 1],
+    ['LZW uint8 multi-strip', { compression: 'lzw', rowsPerStrip: 6 }, 'uint8', 1],
+    ['LZW uint16 + horizontal predictor', { compression: 'lzw', predictor: 2, rowsPerStrip: 7 }, 'uint16', 1],
+    ['LZW big-endian int16 + predictor', { compression: 'lzw', predictor: 2, bigEndian: true }, 'int16', 1],
+    ['Deflate RGB + predictor', { compression: 'deflate', deflate: (b) => zlibSync(b), predictor: 2 }, 'uint8', 3],
+    ['LZW planar RGB', { compression: 'lzw', planar: true }, 'uint8', 3],
+    ['LZW tiled (geotiff path with Lumen decoders)', { compression: 'lzw', tile: 16 }, 'uint16', 1],
+    ['PackBits tiled big-endian', { compression: 'packbits', tile: 16, bigEndian: true }, 'int16', 1],
   ];
   for (const [name, opts, dtype, spp] of cases) {
     it(name, async () => {
