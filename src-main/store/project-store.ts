@@ -51,6 +51,19 @@ function configure(db: Database.Database, readonly: boolean): void {
   }
 }
 
+/** Passed the checks but cannot be opened for writing: say why in the user's terms. */
+function openFailure(path: string, e: unknown): LumenError {
+  if (e instanceof LumenError) return e;
+  const code = (e as { code?: string }).code ?? '';
+  if (code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_CANTOPEN') || code === 'SQLITE_PERM' || code === 'SQLITE_AUTH') {
+    return new LumenError('bad-input', `${basename(path)} cannot be written here (read-only file or folder?); open it read-only instead`, { cause: e });
+  }
+  if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
+    return new LumenError('bad-input', `${basename(path)} is busy in another program; close it there and try again`, { cause: e });
+  }
+  return new LumenError('damaged', `${basename(path)} cannot be opened: ${(e as Error).message}`, { cause: e });
+}
+
 export class ProjectStore {
   private readonly sql: Sql;
   private closed = false;
@@ -77,18 +90,14 @@ export class ProjectStore {
   static open(path: string, opts: OpenOptions = {}): ProjectStore {
     checkProjectFile(path);
     const readonly = opts.readonly ?? false;
-    let db: Database.Database;
+    let db: Database.Database | undefined;
     try {
       db = new Database(path, { readonly, fileMustExist: true });
-    } catch (e) {
-      throw new LumenError('damaged', `${basename(path)} cannot be opened: ${(e as Error).message}`, { cause: e });
-    }
-    try {
       configure(db, readonly);
       if (!readonly && schemaVersionOf(db) < SCHEMA_VERSION) runMigrations(db);
     } catch (e) {
-      db.close();
-      throw e instanceof LumenError ? e : new LumenError('damaged', `${basename(path)} cannot be opened: ${(e as Error).message}`, { cause: e });
+      db?.close();
+      throw openFailure(path, e);
     }
     return new ProjectStore(path, db, readonly);
   }

@@ -6,7 +6,7 @@
 import { LumenError } from '../../src-shared/errors.ts';
 import type { DType, Geometry, Shape4, SourceInfo, Volume } from '../../src-shared/volume.ts';
 import { BYTES_PER_VOXEL, voxelCount } from '../../src-shared/volume.ts';
-import { bytesOf, pack, typedFromBytes, unpack } from './codec.ts';
+import { bytesOf, packSlab, typedFromBytes, unpack } from './codec.ts';
 import { fingerprintFile } from './file-hash.ts';
 import { asBytes, now, parseJson, type Sql } from './sql.ts';
 
@@ -108,7 +108,7 @@ export function insertVolume(sql: Sql, vol: Volume, opts: AddVolumeOptions): num
     const all = bytesOf(vol.data);
     for (let z0 = 0; z0 < vol.shape[0]; z0 += depth) {
       const z1 = Math.min(vol.shape[0], z0 + depth);
-      const p = pack(all.subarray(z0 * bytesPerSlice, z1 * bytesPerSlice), 1);
+      const p = packSlab(all.subarray(z0 * bytesPerSlice, z1 * bytesPerSlice));
       sql.run('INSERT INTO volume_slabs (volume_id, z0, raw_length, crc32, data) VALUES (?, ?, ?, ?, ?)', id, z0, p.rawLength, p.crc, p.data);
     }
   }

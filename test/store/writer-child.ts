@@ -1,7 +1,8 @@
 // Crash-test writer: opens the project and commits label edits, undos, redos and volumes in
 // an endless loop until the parent kills it with SIGKILL. After every commit it prints one
-// line ("L <revision>" or "V <name>") so the parent knows what must have survived.
-// stdout to a pipe is synchronous on Linux, so a printed line means the commit returned.
+// line ("L <revision>" or "V <name>") so the parent knows what must have survived, and
+// "B" just before each store call, so the parent knows whether a write was in flight.
+// stdout to a pipe is synchronous on Linux, so a printed line means the call returned.
 //
 // usage: node --import tsx test/store/writer-child.ts FILE SEED
 import { ProjectStore } from '../../src-main/store/index.ts';
@@ -37,18 +38,21 @@ for (let n = 0; ; n++) {
   const k = r();
   if (k < 0.7) {
     const d = randomEdit();
+    process.stdout.write('B\n');
     const c = store.saveLabelEdit(labelId, d);
     if (c) {
       mem.applyDelta(d);
       process.stdout.write(`L ${c.revision}\n`);
     }
   } else if (k < 0.8) {
+    process.stdout.write('B\n');
     const u = store.undoLabelEdit(labelId);
     if (u) {
       mem.applyDelta(u.delta, 'backward');
       process.stdout.write(`L ${u.revision}\n`);
     }
   } else if (k < 0.87) {
+    process.stdout.write('B\n');
     const u = store.redoLabelEdit(labelId);
     if (u) {
       mem.applyDelta(u.delta, 'forward');
@@ -56,7 +60,9 @@ for (let n = 0; ; n++) {
     }
   } else {
     const name = `vol-${seed}-${n}`;
-    store.addVolume(volumeForName(name), { name });
+    const vol = volumeForName(name);
+    process.stdout.write('B\n');
+    store.addVolume(vol, { name });
     process.stdout.write(`V ${name}\n`);
   }
 }
