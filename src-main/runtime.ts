@@ -2,8 +2,13 @@
 // `auto` tries the best provider this build and platform offer and falls back to CPU, logging why,
 // so the choice is always visible.
 import * as ort from 'onnxruntime-node';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import type { SessionFactory } from '../src-shared/nn/session.ts';
 import { LumenError } from '../src-shared/errors.ts';
+
+const require = createRequire(import.meta.url);
 
 export type DeviceChoice = 'auto' | 'cpu' | 'cuda' | 'dml' | 'webgpu' | 'coreml';
 export const DEVICE_CHOICES: DeviceChoice[] = ['auto', 'cpu', 'cuda', 'dml', 'webgpu', 'coreml'];
@@ -19,11 +24,19 @@ export interface DeviceReport { requested: DeviceChoice; used: string; fallbacks
 
 /** Providers to try for `auto`, best first, limited to what this platform's build can offer. */
 function candidates(): string[] {
-  const bundled = new Set(ort.listSupportedBackends().map((b) => b.name));
+  // 'bundled: false' providers (CUDA, TensorRT) work only when their files were installed beside
+  // the binding; probing them otherwise just prints native errors.
+  const bundled = new Set(ort.listSupportedBackends().filter((b) => b.bundled || providerFilesPresent(b.name)).map((b) => b.name));
   const order: Record<string, string[]> = {
     linux: ['cuda', 'webgpu'], win32: ['cuda', 'dml', 'webgpu'], darwin: ['coreml', 'webgpu'],
   };
   return (order[process.platform] ?? []).filter((p) => bundled.has(p) || p === 'dml' || p === 'coreml');
+}
+
+function providerFilesPresent(name: string): boolean {
+  const dir = dirname(require.resolve('onnxruntime-node/package.json'));
+  const lib = join(dir, 'bin', 'napi-v6', process.platform, process.arch, `libonnxruntime_providers_${name}.so`);
+  return existsSync(lib);
 }
 
 function sessionOptions(provider: string, threads: number | undefined): ort.InferenceSession.SessionOptions {

@@ -1,0 +1,29 @@
+import { describe, it, expect } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import { PROJECT_ROOT } from './shared-data.ts';
+
+const lumen = (...args: string[]) => spawnSync('node', [resolve(PROJECT_ROOT, 'bin/lumen.mjs'), ...args], { cwd: PROJECT_ROOT, encoding: 'utf8', timeout: 120_000 });
+
+describe('lumen CLI', () => {
+  it('lists its commands and rejects unknown ones', () => {
+    const help = lumen('--help');
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/demo/);
+    const bad = lumen('frobnicate');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/unknown command 'frobnicate'/);
+  });
+
+  it('demo trains on the bundled sample and prints one JSON line with Dice scores', () => {
+    const r = lumen('demo', '--steps', '6', '--device', 'cpu');
+    expect(r.status).toBe(0);
+    const out = JSON.parse(r.stdout.trim());
+    expect(out.steps).toBe(6);
+    expect(out.device).toBe('cpu');
+    expect(out.trainDice).toBeGreaterThan(0);
+    expect(out.heldOutDice).toBeGreaterThan(0);
+    expect(out.trainDice).toBeLessThanOrEqual(1);
+    expect(r.stderr).toMatch(/training 100%/);
+  });
+});
