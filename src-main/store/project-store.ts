@@ -9,7 +9,7 @@
 // - foreign keys are enforced, so no slab, chunk or prediction outlives what it belongs to.
 
 import Database from 'better-sqlite3';
-import { existsSync } from 'node:fs';
+import { existsSync, renameSync, rmSync } from 'node:fs';
 import { basename } from 'node:path';
 import { LumenError } from '../../src-shared/errors.ts';
 import type { LabelDelta, SparseLabelVolume } from '../../src-shared/labels/index.ts';
@@ -72,18 +72,30 @@ export class ProjectStore {
     this.sql = new Sql(db);
   }
 
-  /** Make a new, empty project at `path`; refuses to touch an existing file. */
+  /**
+   * Make a new, empty project at `path`; refuses to touch an existing file. The schema is
+   * built in a temporary file beside it and renamed into place, so `path` only ever
+   * appears as a complete project (a crash mid-create leaves no half-made .lumen).
+   */
   static create(path: string): ProjectStore {
     if (existsSync(path)) throw new LumenError('bad-input', `${basename(path)} already exists; choose another name or open it`);
-    const db = new Database(path);
+    const temp = `${path}.creating-${process.pid}`;
     try {
-      configure(db, false);
-      runMigrations(db); // schema, application_id and user_version in one transaction
+      const db = new Database(temp);
+      try {
+        configure(db, false);
+        runMigrations(db); // schema, application_id and user_version in one transaction
+      } finally {
+        db.close(); // checkpoints and removes the temporary -wal/-shm
+      }
+      if (existsSync(path)) throw new LumenError('bad-input', `${basename(path)} already exists; choose another name or open it`);
+      renameSync(temp, path);
     } catch (e) {
-      db.close();
-      throw e;
+      for (const p of [temp, `${temp}-wal`, `${temp}-shm`]) rmSync(p, { force: true });
+      if (e instanceof LumenError) throw e;
+      throw new LumenError('bad-input', `cannot create ${basename(path)}: ${(e as Error).message}`, { cause: e });
     }
-    return new ProjectStore(path, db, false);
+    return ProjectStore.open(path);
   }
 
   /** Open an existing project, checking it first (header, quick_check, meta). */

@@ -125,6 +125,7 @@ export const MIGRATIONS: readonly Migration[] = [
       db.exec(V1);
       const put = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)');
       put.run('magic', PROJECT_MAGIC);
+      put.run('application_id', String(LUMEN_APPLICATION_ID));
       put.run('created_at', new Date().toISOString());
       put.run('schema_version', '1');
     },

@@ -67,11 +67,15 @@ function sliceBytes(shape: Shape4, dtype: DType): number {
   return shape[1] * shape[2] * shape[3] * BYTES_PER_VOXEL[dtype];
 }
 
-function validate(vol: Volume): void {
+function validateHeader(vol: Volume): void {
   if (!DTYPES.has(vol.dtype)) throw new LumenError('bad-input', `unknown voxel type ${vol.dtype}`);
   if (vol.shape.length !== 4 || vol.shape.some((d) => !Number.isInteger(d) || d <= 0)) {
     throw new LumenError('bad-input', `volume shape ${vol.shape.join('×')} must be four positive integers (z, y, x, c)`);
   }
+}
+
+function validate(vol: Volume): void {
+  validateHeader(vol);
   if (vol.data.length !== voxelCount(vol.shape)) {
     throw new LumenError('shape-mismatch', `volume data has ${vol.data.length} voxels, shape ${vol.shape.join('×')} needs ${voxelCount(vol.shape)}`);
   }
@@ -83,7 +87,9 @@ function validate(vol: Volume): void {
 /** Insert a volume (call inside a transaction). */
 export function insertVolume(sql: Sql, vol: Volume, opts: AddVolumeOptions): number {
   const mode = opts.mode ?? 'embed';
+  // a referenced volume needs only its header here; its voxels stay in the original file
   if (mode === 'embed') validate(vol);
+  else validateHeader(vol);
   let ref: VolumeReference | undefined;
   if (mode === 'reference') {
     if (!opts.path) throw new LumenError('bad-input', `volume "${opts.name}" is stored by reference but no file path was given`);

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { join } from 'node:path';
-import { writeFileSync, appendFileSync, rmSync } from 'node:fs';
+import { writeFileSync, appendFileSync, rmSync, readdirSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { inflateSync } from 'fflate';
 import { crc32 } from 'node:zlib';
@@ -36,6 +36,7 @@ describe('ProjectStore round trips', () => {
     expect(s.schemaVersion).toBe(SCHEMA_VERSION);
     expect(s.quickCheck()).toEqual(['ok']);
     s.close();
+    expect(readdirSync(join(path, '..'))).toEqual(['p.lumen']); // no temporary or sidecar files left
     const db = new Database(path, { readonly: true });
     expect(db.pragma('application_id', { simple: true })).toBe(LUMEN_APPLICATION_ID);
     expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
@@ -43,6 +44,31 @@ describe('ProjectStore round trips', () => {
     expect(db.prepare("SELECT value FROM meta WHERE key = 'magic'").pluck().get()).toBe('lumen-project');
     db.close();
     try { ProjectStore.create(path); expect.unreachable(); } catch (e) { expect(isLumenError(e, 'bad-input')).toBe(true); }
+    try { ProjectStore.create(join(path, '..', 'no such folder', 'x.lumen')); expect.unreachable(); }
+    catch (e) { expect(isLumenError(e, 'bad-input')).toBe(true); }
+  });
+
+  it('trimming the journal limits undo depth but keeps the labels', () => {
+    const path = join(tempDir(), 'p.lumen');
+    const s = ProjectStore.create(path);
+    const id = s.createLabels({ name: 'l', shape: [10, 100, 100] });
+    const states: Uint8Array[] = [];
+    for (let i = 0; i < 5; i++) {
+      const mem = s.loadLabels(id);
+      s.saveLabelEdit(id, paintBall(mem, { center: [5, 20 * i, 50], radius: 4, value: 2 + i }));
+      states.push(s.loadLabels(id).toDense());
+    }
+    s.undoLabelEdit(id); // one on the redo stack, four undoable
+    expect(s.trimLabelJournal(id, 2)).toBe(2);
+    expectSameBytes(s.loadLabels(id).toDense(), states[3]!);
+    expect(s.labelJournal(id).map((j) => j.undone)).toEqual([false, false, true]);
+    expect(s.undoLabelEdit(id)).not.toBeNull();
+    expect(s.undoLabelEdit(id)).not.toBeNull();
+    expect(s.undoLabelEdit(id)).toBeNull();
+    expectSameBytes(s.loadLabels(id).toDense(), states[1]!);
+    while (s.redoLabelEdit(id)) { /* redo all */ }
+    expectSameBytes(s.loadLabels(id).toDense(), states[4]!);
+    s.close();
   });
 
   it('volumes: embed round trip, slab streaming with a shifted affine, reference with checksum', () => {
