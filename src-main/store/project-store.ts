@@ -34,8 +34,9 @@ import { runMigrations, schemaVersionOf } from './schema.ts';
 import { Sql } from './sql.ts';
 import {
   checkVolumeReference, getVolumeInfo, insertVolume, listVolumeInfos, readVolumeRange, volumeRow,
-  type AddVolumeOptions, type ReferenceCheck, type VolumeInfo, type VolumeRole,
+  type AddVolumeOptions, type ReferenceCheck, type VolumeHeader, type VolumeInfo, type VolumeRole,
 } from './volume-table.ts';
+import { VolumeWriter } from './volume-writer.ts';
 
 export interface OpenOptions {
   /** open without write access: no migrations, every mutating call fails */
@@ -67,6 +68,7 @@ function openFailure(path: string, e: unknown): LumenError {
 export class ProjectStore {
   private readonly sql: Sql;
   private closed = false;
+  private importing: VolumeWriter | null = null;
 
   private constructor(readonly path: string, private readonly db: Database.Database, readonly readonly: boolean) {
     this.sql = new Sql(db);
@@ -116,6 +118,7 @@ export class ProjectStore {
 
   close(): void {
     if (this.closed) return;
+    this.importing?.abort();
     this.closed = true;
     this.db.close();
   }
@@ -129,9 +132,14 @@ export class ProjectStore {
     return (this.db.pragma('quick_check') as { quick_check: string }[]).map((r) => r.quick_check);
   }
 
-  private write<T>(fn: () => T): T {
+  private assertWritable(): void {
     if (this.closed) throw new LumenError('bad-input', 'the project is closed');
     if (this.readonly) throw new LumenError('bad-input', `${basename(this.path)} is open read-only`);
+    if (this.importing) throw new LumenError('bad-input', 'a volume import is in progress; commit or abort it first');
+  }
+
+  private write<T>(fn: () => T): T {
+    this.assertWritable();
     return this.sql.tx(fn);
   }
 
@@ -144,6 +152,17 @@ export class ProjectStore {
 
   addVolume(vol: Volume, opts: AddVolumeOptions): number {
     return this.write(() => insertVolume(this.sql, vol, opts));
+  }
+
+  /**
+   * Import a volume slice by slice (e.g. while an async reader decodes TIFF pages), in one
+   * transaction that commit() ends. Until then other writes are refused.
+   */
+  beginVolume(header: VolumeHeader, opts: { name: string; role?: VolumeRole }): VolumeWriter {
+    this.assertWritable();
+    const w = new VolumeWriter(this.sql, header, opts, () => { this.importing = null; });
+    this.importing = w;
+    return w;
   }
 
   listVolumes(role?: VolumeRole): VolumeInfo[] {

@@ -67,7 +67,7 @@ function sliceBytes(shape: Shape4, dtype: DType): number {
   return shape[1] * shape[2] * shape[3] * BYTES_PER_VOXEL[dtype];
 }
 
-function validateHeader(vol: Volume): void {
+function validateHeader(vol: Omit<Volume, 'data'>): void {
   if (!DTYPES.has(vol.dtype)) throw new LumenError('bad-input', `unknown voxel type ${vol.dtype}`);
   if (vol.shape.length !== 4 || vol.shape.some((d) => !Number.isInteger(d) || d <= 0)) {
     throw new LumenError('bad-input', `volume shape ${vol.shape.join('×')} must be four positive integers (z, y, x, c)`);
@@ -84,12 +84,13 @@ function validate(vol: Volume): void {
   }
 }
 
-/** Insert a volume (call inside a transaction). */
-export function insertVolume(sql: Sql, vol: Volume, opts: AddVolumeOptions): number {
+/** A volume without its voxels: what a reader knows before it has read the data. */
+export type VolumeHeader = Omit<Volume, 'data'>;
+
+/** Insert the volume row; returns its id and the slab depth to write with. */
+export function insertVolumeRow(sql: Sql, header: VolumeHeader, opts: AddVolumeOptions): { id: number; slabDepth: number } {
+  validateHeader(header);
   const mode = opts.mode ?? 'embed';
-  // a referenced volume needs only its header here; its voxels stay in the original file
-  if (mode === 'embed') validate(vol);
-  else validateHeader(vol);
   let ref: VolumeReference | undefined;
   if (mode === 'reference') {
     if (!opts.path) throw new LumenError('bad-input', `volume "${opts.name}" is stored by reference but no file path was given`);
@@ -101,22 +102,87 @@ export function insertVolume(sql: Sql, vol: Volume, opts: AddVolumeOptions): num
     }
     ref = { path: opts.path, sha256: fp.sha256, size: fp.size };
   }
-  const bytesPerSlice = sliceBytes(vol.shape, vol.dtype);
-  const depth = Math.max(1, Math.min(vol.shape[0], Math.floor(SLAB_TARGET_BYTES / bytesPerSlice)));
+  const slabDepth = Math.max(1, Math.min(header.shape[0], Math.floor(SLAB_TARGET_BYTES / sliceBytes(header.shape, header.dtype))));
   const res = sql.run(
     `INSERT INTO volumes (name, role, storage, shape, dtype, geometry, source, slab_depth, ref_path, ref_sha256, ref_size, created_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    opts.name, opts.role ?? 'image', mode, JSON.stringify(vol.shape), vol.dtype, JSON.stringify(vol.geometry),
-    vol.source ? JSON.stringify(vol.source) : null, depth, ref?.path ?? null, ref?.sha256 ?? null, ref?.size ?? null, now(),
+    opts.name, opts.role ?? 'image', mode, JSON.stringify(header.shape), header.dtype, JSON.stringify(header.geometry),
+    header.source ? JSON.stringify(header.source) : null, slabDepth, ref?.path ?? null, ref?.sha256 ?? null, ref?.size ?? null, now(),
   );
-  const id = Number(res.lastInsertRowid);
-  if (mode === 'embed') {
-    const all = bytesOf(vol.data);
-    for (let z0 = 0; z0 < vol.shape[0]; z0 += depth) {
-      const z1 = Math.min(vol.shape[0], z0 + depth);
-      const p = packSlab(all.subarray(z0 * bytesPerSlice, z1 * bytesPerSlice));
-      sql.run('INSERT INTO volume_slabs (volume_id, z0, raw_length, crc32, data) VALUES (?, ?, ?, ?, ?)', id, z0, p.rawLength, p.crc, p.data);
+  return { id: Number(res.lastInsertRowid), slabDepth };
+}
+
+/**
+ * Takes whole z-slices in order, in pieces of any size, and writes them as slabs of
+ * `slabDepth` slices. Holds at most one slab in memory, so a stack larger than RAM can be
+ * imported as it is read.
+ */
+export class SlabSink {
+  private readonly bytesPerSlice: number;
+  private readonly pending: Uint8Array;
+  private pendingSlices = 0;
+  private written = 0;
+
+  constructor(private readonly sql: Sql, private readonly volumeId: number, private readonly header: VolumeHeader, private readonly slabDepth: number) {
+    this.bytesPerSlice = sliceBytes(header.shape, header.dtype);
+    this.pending = new Uint8Array(slabDepth * this.bytesPerSlice);
+  }
+
+  /** z-slices received so far */
+  get slices(): number { return this.written + this.pendingSlices; }
+
+  push(data: Volume['data']): void {
+    if (data.BYTES_PER_ELEMENT !== BYTES_PER_VOXEL[this.header.dtype]) throw new LumenError('bad-input', `slices must be ${this.header.dtype}`);
+    const bytes = bytesOf(data);
+    if (bytes.length % this.bytesPerSlice !== 0) {
+      throw new LumenError('shape-mismatch', `slice data of ${data.length} voxels is not a whole number of ${this.header.shape.slice(1).join('×')} slices`);
     }
+    const count = bytes.length / this.bytesPerSlice;
+    if (this.slices + count > this.header.shape[0]) {
+      throw new LumenError('shape-mismatch', `more than the ${this.header.shape[0]} slices the volume has`);
+    }
+    let off = 0;
+    while (off < bytes.length) {
+      const room = (this.slabDepth - this.pendingSlices) * this.bytesPerSlice;
+      const take = Math.min(room, bytes.length - off);
+      this.pending.set(bytes.subarray(off, off + take), this.pendingSlices * this.bytesPerSlice);
+      this.pendingSlices += take / this.bytesPerSlice;
+      off += take;
+      if (this.pendingSlices === this.slabDepth) this.flush();
+    }
+  }
+
+  /** Write the last partial slab and check the volume is complete. */
+  finish(): void {
+    if (this.pendingSlices > 0) this.flush();
+    if (this.written !== this.header.shape[0]) {
+      throw new LumenError('shape-mismatch', `got ${this.written} of the ${this.header.shape[0]} slices the volume has`);
+    }
+  }
+
+  private flush(): void {
+    const p = packSlab(this.pending.subarray(0, this.pendingSlices * this.bytesPerSlice));
+    this.sql.run('INSERT INTO volume_slabs (volume_id, z0, raw_length, crc32, data) VALUES (?, ?, ?, ?, ?)',
+      this.volumeId, this.written, p.rawLength, p.crc, p.data);
+    this.written += this.pendingSlices;
+    this.pendingSlices = 0;
+  }
+}
+
+/** Insert a whole in-memory volume (call inside a transaction). */
+export function insertVolume(sql: Sql, vol: Volume, opts: AddVolumeOptions): number {
+  const mode = opts.mode ?? 'embed';
+  // a referenced volume needs only its header here; its voxels stay in the original file
+  if (mode === 'embed') validate(vol);
+  const { id, slabDepth } = insertVolumeRow(sql, vol, opts);
+  if (mode === 'embed') {
+    const sink = new SlabSink(sql, id, vol, slabDepth);
+    const bps = sliceBytes(vol.shape, vol.dtype) / BYTES_PER_VOXEL[vol.dtype];
+    // hand over one slab at a time so `pending` copies stay slab-sized
+    for (let z0 = 0; z0 < vol.shape[0]; z0 += slabDepth) {
+      sink.push(vol.data.subarray(z0 * bps, Math.min(vol.shape[0], z0 + slabDepth) * bps));
+    }
+    sink.finish();
   }
   return id;
 }

@@ -264,6 +264,33 @@ describe('ProjectStore round trips', () => {
     s.close();
   });
 
+  it('beginVolume imports slice by slice in one transaction; abort leaves nothing', () => {
+    const path = join(tempDir(), 'p.lumen');
+    const s = ProjectStore.create(path);
+    const vol = noisyVolume([50, 256, 256, 1], 4); // 128 KiB slices → 32-slice slabs
+    const per = 256 * 256;
+    const w = s.beginVolume({ shape: vol.shape, dtype: vol.dtype, geometry: vol.geometry }, { name: 'streamed' });
+    expect(w.slabDepth).toBe(32);
+    try { s.createLabels({ name: 'x', shape: [1, 1, 1] }); expect.unreachable(); } catch (e) { expect((e as Error).message).toMatch(/import is in progress/); }
+    for (const [a, b] of [[0, 1], [1, 7], [7, 40], [40, 50]] as const) w.writeSlices(vol.data.subarray(a * per, b * per));
+    const id = w.commit();
+    expectSameVolume(s.readVolume(id), vol);
+    expect(s.readVolumeSlices(id, 31, 33).data).toEqual(vol.data.subarray(31 * per, 33 * per));
+
+    const a = s.beginVolume({ shape: vol.shape, dtype: vol.dtype, geometry: vol.geometry }, { name: 'aborted' });
+    a.writeSlices(vol.data.subarray(0, 40 * per));
+    a.abort();
+    const b = s.beginVolume({ shape: [2, 4, 4, 1], dtype: 'uint16', geometry: vol.geometry }, { name: 'short' });
+    b.writeSlices(new Uint16Array(16));
+    try { b.commit(); expect.unreachable(); } catch (e) { expect(isLumenError(e, 'shape-mismatch')).toBe(true); }
+    const c = s.beginVolume({ shape: [2, 4, 4, 1], dtype: 'uint16', geometry: vol.geometry }, { name: 'too long' });
+    try { c.writeSlices(new Uint16Array(48)); expect.unreachable(); } catch (e) { expect(isLumenError(e, 'shape-mismatch')).toBe(true); }
+    try { c.commit(); expect.unreachable(); } catch (e) { expect(isLumenError(e, 'bad-input')).toBe(true); }
+    expect(s.listVolumes().map((v) => v.name)).toEqual(['streamed']);
+    s.createLabels({ name: 'writes work again', shape: [1, 1, 1] });
+    s.close();
+  });
+
   it('read-only open reads but refuses writes', () => {
     const path = join(tempDir(), 'p.lumen');
     const s = ProjectStore.create(path);

@@ -58,6 +58,16 @@ for (let n = 0; ; n++) {
       mem.applyDelta(u.delta, 'forward');
       process.stdout.write(`L ${u.revision}\n`);
     }
+  } else if (k < 0.93) {
+    // streamed import: one transaction spanning many writeSlices calls
+    const name = `vol-${seed}-${n}`;
+    const vol = volumeForName(name);
+    process.stdout.write('B\n');
+    const w = store.beginVolume({ shape: vol.shape, dtype: vol.dtype, geometry: vol.geometry }, { name });
+    const per = vol.shape[1] * vol.shape[2];
+    for (let z = 0; z < vol.shape[0]; z++) w.writeSlices(vol.data.subarray(z * per, (z + 1) * per));
+    w.commit();
+    process.stdout.write(`V ${name}\n`);
   } else {
     const name = `vol-${seed}-${n}`;
     const vol = volumeForName(name);
