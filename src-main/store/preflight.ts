@@ -19,6 +19,14 @@ export interface HeaderFacts {
   userVersion: number;
 }
 
+function hasWalContent(path: string): boolean {
+  try {
+    return statSync(`${path}-wal`).size > 0;
+  } catch {
+    return false;
+  }
+}
+
 function readHeader(path: string): { bytes: Buffer; size: number } {
   let st;
   try {
@@ -58,10 +66,12 @@ export function checkHeader(path: string): HeaderFacts {
     throw new LumenError('damaged', `${name} is damaged (its header names an impossible page size)`);
   }
   // The header's page count is trustworthy when its "valid-for" stamp matches the change
-  // counter; a file shorter than that count has lost its end.
+  // counter; a file shorter than that count has lost its end. Not so while a -wal file
+  // with content sits beside it: a checkpoint killed half-way writes page 1 (with the new
+  // count) before the pages that extend the file, and SQLite recovers that from the WAL.
   const pageCount = bytes.readUInt32BE(28);
   const countValid = bytes.readUInt32BE(92) === bytes.readUInt32BE(24);
-  if (size % pageSize !== 0 || (countValid && size < pageCount * pageSize)) {
+  if (size % pageSize !== 0 || (countValid && size < pageCount * pageSize && !hasWalContent(path))) {
     throw new LumenError('damaged', `${name} is damaged: the file is truncated (${size} bytes, expected ${countValid ? pageCount * pageSize : 'a whole number of pages'})`);
   }
   return { pageSize, applicationId, userVersion };
@@ -98,6 +108,14 @@ export function checkProjectFile(path: string): HeaderFacts {
     } catch (e) {
       if (e instanceof LumenError) throw e;
       throw sqliteDamage(name, e);
+    }
+    // The raw header shows the main file only; committed but not yet checkpointed
+    // transactions live in the -wal. Ask SQLite again, through the WAL.
+    const appId = db.pragma('application_id', { simple: true }) as number;
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if ((appId >>> 0) !== LUMEN_APPLICATION_ID) throw new LumenError('not-a-project', `${name} is an SQLite database but not a Lumen project`);
+    if (version > SCHEMA_VERSION) {
+      throw new LumenError('newer-schema', `${name} was saved by a newer Lumen (project format ${version}; this version reads up to ${SCHEMA_VERSION}). Update Lumen to open it.`);
     }
     let magic: string | undefined;
     try {

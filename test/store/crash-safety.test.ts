@@ -4,6 +4,8 @@
 // writer last reported — or, only if it was killed inside a store call, the one after.
 import { describe, it, expect } from 'vitest';
 import { spawn } from 'node:child_process';
+import { copyFileSync, openSync, readFileSync, statSync, writeSync, closeSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ProjectStore } from '../../src-main/store/index.ts';
@@ -121,5 +123,42 @@ describe('crash safety', () => {
       `${killedInWrite - writeLanded} were rolled back); final label revision ${revision}, ${volumes.size} volumes`);
     expect(iterations).toBeGreaterThanOrEqual(15);
     expect(revision).toBeGreaterThan(0);
+  });
+
+  it('opens a project whose checkpoint was killed after writing page 1 (file shorter than its header says)', () => {
+    const dir = tempDir('lumen-ckpt-');
+    const path = join(dir, 'p.lumen');
+    ProjectStore.create(path).close();
+    // Commit a large model into the WAL without checkpointing, then copy the files as a
+    // crash would leave them (main file + -wal, no checkpoint).
+    const db = new Database(path);
+    db.pragma('wal_autocheckpoint = 0');
+    const onnx = Uint8Array.from({ length: 600_000 }, (_, i) => (i * 131) & 255);
+    db.prepare('INSERT INTO models (name, onnx, config, provenance, created_at) VALUES (?, ?, ?, ?, ?)').run('m', onnx, '{}', '{}', 'now');
+    const crashed = join(dir, 'crashed.lumen');
+    copyFileSync(path, crashed);
+    copyFileSync(`${path}-wal`, `${crashed}-wal`);
+    db.close();
+    // Checkpoints copy pages in page order, so a kill can leave the new page 1 (with the
+    // grown page count) in the main file while the pages that extend it are not there yet.
+    const wal = readFileSync(`${crashed}-wal`);
+    const pageSize = wal.readUInt32BE(8);
+    let page1: Buffer | undefined;
+    for (let off = 32; off + 24 + pageSize <= wal.length; off += 24 + pageSize) {
+      if (wal.readUInt32BE(off) === 1) page1 = wal.subarray(off + 24, off + 24 + pageSize);
+    }
+    expect(page1).toBeDefined();
+    const fd = openSync(crashed, 'r+');
+    writeSync(fd, page1!, 0, pageSize, 0);
+    closeSync(fd);
+    const header = readFileSync(crashed).subarray(0, 100);
+    expect(header.readUInt32BE(28) * pageSize).toBeGreaterThan(statSync(crashed).size); // "truncated" by its header
+    const s = ProjectStore.open(crashed); // the WAL completes it
+    try {
+      expect(s.quickCheck()).toEqual(['ok']);
+      expectSameBytes(s.getModel(s.listModels()[0]!.id).onnx, onnx);
+    } finally {
+      s.close();
+    }
   });
 });

@@ -2,7 +2,7 @@
 // and leave the file exactly as it was: same bytes, no -wal/-shm left beside it.
 import { describe, it, expect } from 'vitest';
 import { join } from 'node:path';
-import { openSync, writeSync, closeSync, writeFileSync, truncateSync, statSync, readFileSync } from 'node:fs';
+import { openSync, writeSync, closeSync, writeFileSync, truncateSync, statSync, readFileSync, copyFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { ProjectStore, SCHEMA_VERSION } from '../../src-main/store/index.ts';
 import { isLumenError, type LumenErrorCode } from '../../src-shared/errors.ts';
@@ -79,6 +79,22 @@ describe('opening files that are not healthy Lumen projects', () => {
     db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
     db.close();
     expectRefused(path, 'newer-schema', /newer Lumen/);
+  });
+
+  it('a project made newer by a transaction still only in its -wal', () => {
+    const dir = tempDir();
+    const path = makeProject(dir);
+    const db = new Database(path);
+    db.pragma('wal_autocheckpoint = 0');
+    db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+    const crashed = join(dir, 'crashed.lumen');
+    copyFileSync(path, crashed);
+    copyFileSync(`${path}-wal`, `${crashed}-wal`);
+    db.close();
+    expect(readFileSync(crashed).readUInt32BE(60)).toBe(SCHEMA_VERSION); // the main file alone looks current
+    const walBefore = readFileSync(`${crashed}-wal`);
+    expectRefused(crashed, 'newer-schema', /newer Lumen/);
+    expect(readFileSync(`${crashed}-wal`).equals(walBefore)).toBe(true);
   });
 
   it('a truncated project', () => {
