@@ -7,22 +7,38 @@ export type Init = { kind: 'he'; fanIn: number } | { kind: 'zeros' } | { kind: '
 
 export interface ParamSpec { name: string; shape: number[]; init: Init }
 
-/** Collects the parameters a model declares while building its graph. */
+/**
+ * Collects the parameters a model declares while building its graph. A parameter is normally a
+ * graph input; `bindings` can supply a value instead (a weight computed from variational
+ * parameters, or a tensor under a gradient check), under the same stable name.
+ */
 export class ParamScope {
-  readonly specs: ParamSpec[] = [];
-  constructor(readonly g: Graph, private readonly prefix = '') {}
+  constructor(
+    readonly g: Graph,
+    private readonly prefix = '',
+    private readonly shared: { specs: ParamSpec[]; bindings: ReadonlyMap<string, Value> } = { specs: [], bindings: new Map() },
+  ) {}
+
+  static withBindings(g: Graph, bindings: ReadonlyMap<string, Value>): ParamScope {
+    return new ParamScope(g, '', { specs: [], bindings });
+  }
+
+  get specs(): ParamSpec[] { return this.shared.specs; }
 
   param(name: string, shape: number[], init: Init): Value {
     const full = this.prefix + name;
+    const bound = this.shared.bindings.get(full);
+    if (!this.shared.specs.some((s) => s.name === full)) this.shared.specs.push({ name: full, shape, init });
+    if (bound) {
+      if (bound.shape.join() !== shape.join()) throw new Error(`${full} is bound to [${bound.shape}], the model needs [${shape}]`);
+      return bound;
+    }
     if (this.g.has(full)) return this.g.value(full); // the same parameter used twice (weight sharing)
-    this.specs.push({ name: full, shape, init });
     return this.g.input(full, shape);
   }
 
   scope(prefix: string): ParamScope {
-    const child = new ParamScope(this.g, this.prefix + prefix);
-    (child as { specs: ParamSpec[] }).specs = this.specs;
-    return child;
+    return new ParamScope(this.g, this.prefix + prefix, this.shared);
   }
 }
 
