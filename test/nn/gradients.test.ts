@@ -1,13 +1,11 @@
 import { describe, it, expect } from 'vitest';
 import { gradCheck, type InputSpec } from './gradcheck.ts';
 import * as op from '../../src-shared/nn/ops.ts';
-import type { Graph, Value } from '../../src-shared/nn/graph.ts';
+import { Graph, type Value } from '../../src-shared/nn/graph.ts';
 import { bceWithLogits, softDice, mse } from '../../src-shared/nn/losses.ts';
 import { GRADIENT_RULES } from '../../src-shared/nn/gradients.ts';
-import { Graph as GraphClass } from '../../src-shared/nn/graph.ts';
 import { buildUNet, type UNetConfig } from '../../src-shared/nn/unet.ts';
 import { ParamScope, seededRandom, initParams } from '../../src-shared/nn/params.ts';
-const Graph = GraphClass;
 
 // Tolerance on the relative error of a directional derivative. Float32 central differences land
 // around 1e-4..1e-3 here; a wrong rule lands at O(1).
