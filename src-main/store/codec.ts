@@ -61,3 +61,13 @@ export function typedFromBytes(dtype: DType, bytes: Uint8Array, length: number):
   bytesOf(out).set(bytes.subarray(0, out.byteLength));
   return out;
 }
+
+/** CRC-32 of stored bytes, so damage inside a blob is reported instead of used. */
+export function checksum(bytes: Uint8Array): number {
+  return crc32(bytes);
+}
+
+export function verifyChecksum(bytes: Uint8Array, crc: number, what: string): Uint8Array {
+  if (crc32(bytes) !== crc) throw new LumenError('damaged', `${what} is damaged in the project file (checksum mismatch)`);
+  return bytes;
+}

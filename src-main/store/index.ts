@@ -9,3 +9,4 @@ export type { LabelClass, LabelInfo, CreateLabelsOptions, JournalEntry, Committe
 export type { AddModelOptions, ModelInfo, StoredModel } from './model-table.ts';
 export type { RunInfo, RunStatus, RunStep } from './run-table.ts';
 export type { AddPredictionOptions, PredictionInfo, PredictionKind } from './prediction-table.ts';
+export type { IntegrityReport } from './integrity.ts';

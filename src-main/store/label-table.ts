@@ -8,7 +8,7 @@ import {
   ChunkGrid, SparseLabelVolume, applyChunkChange, decodeDelta, deltaVoxelCount, encodeDelta, isEmptyDelta,
   type Direction, type LabelDelta, type Shape3,
 } from '../../src-shared/labels/index.ts';
-import { pack, unpack } from './codec.ts';
+import { checksum, pack, unpack, verifyChecksum } from './codec.ts';
 import { asBytes, now, type Sql } from './sql.ts';
 
 export interface LabelClass {
@@ -54,6 +54,12 @@ export interface CommittedEdit {
   /** the delta as applied to the stored labels (for undo: already in the backward sense of `direction`) */
   delta: LabelDelta;
   direction: Direction;
+}
+
+interface StoredDelta { seq: number; delta: Buffer; crc32: number }
+
+function readDelta(row: StoredDelta): LabelDelta {
+  return decodeDelta(verifyChecksum(asBytes(row.delta), row.crc32, `label edit ${row.seq}`));
 }
 
 interface LabelRow { id: number; name: string; volume_id: number | null; shape: string; classes: string; revision: number; created_at: string }
@@ -160,9 +166,10 @@ export function commitEdit(sql: Sql, labelId: number, delta: LabelDelta, note?: 
   if (isEmptyDelta(delta)) return null;
   applyToChunks(sql, labelId, r.name, delta, 'forward');
   sql.run('DELETE FROM label_edits WHERE label_id = ? AND undone = 1', labelId);
+  const bytes = encodeDelta(delta);
   const res = sql.run(
-    'INSERT INTO label_edits (label_id, undone, voxels, note, delta, created_at) VALUES (?, 0, ?, ?, ?, ?)',
-    labelId, deltaVoxelCount(delta), note ?? null, encodeDelta(delta), now(),
+    'INSERT INTO label_edits (label_id, undone, voxels, note, delta, crc32, created_at) VALUES (?, 0, ?, ?, ?, ?, ?)',
+    labelId, deltaVoxelCount(delta), note ?? null, bytes, checksum(bytes), now(),
   );
   return { seq: Number(res.lastInsertRowid), revision: bumpRevision(sql, labelId), delta, direction: 'forward' };
 }
@@ -171,10 +178,10 @@ export function commitEdit(sql: Sql, labelId: number, delta: LabelDelta, note?: 
 export function stepJournal(sql: Sql, labelId: number, direction: Direction): CommittedEdit | null {
   const r = labelRow(sql, labelId);
   const row = direction === 'backward'
-    ? sql.get<{ seq: number; delta: Buffer }>('SELECT seq, delta FROM label_edits WHERE label_id = ? AND undone = 0 ORDER BY seq DESC LIMIT 1', labelId)
-    : sql.get<{ seq: number; delta: Buffer }>('SELECT seq, delta FROM label_edits WHERE label_id = ? AND undone = 1 ORDER BY seq ASC LIMIT 1', labelId);
+    ? sql.get<StoredDelta>('SELECT seq, delta, crc32 FROM label_edits WHERE label_id = ? AND undone = 0 ORDER BY seq DESC LIMIT 1', labelId)
+    : sql.get<StoredDelta>('SELECT seq, delta, crc32 FROM label_edits WHERE label_id = ? AND undone = 1 ORDER BY seq ASC LIMIT 1', labelId);
   if (!row) return null;
-  const delta = decodeDelta(asBytes(row.delta));
+  const delta = readDelta(row);
   applyToChunks(sql, labelId, r.name, delta, direction);
   sql.run('UPDATE label_edits SET undone = ? WHERE seq = ?', direction === 'backward' ? 1 : 0, row.seq);
   return { seq: row.seq, revision: bumpRevision(sql, labelId), delta, direction };
@@ -188,9 +195,9 @@ export function journalEntries(sql: Sql, labelId: number): JournalEntry[] {
 }
 
 export function journalDelta(sql: Sql, seq: number): LabelDelta {
-  const row = sql.get<{ delta: Buffer }>('SELECT delta FROM label_edits WHERE seq = ?', seq);
+  const row = sql.get<StoredDelta>('SELECT seq, delta, crc32 FROM label_edits WHERE seq = ?', seq);
   if (!row) throw new LumenError('bad-input', `the journal has no edit ${seq}`);
-  return decodeDelta(asBytes(row.delta));
+  return readDelta(row);
 }
 
 /**

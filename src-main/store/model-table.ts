@@ -3,6 +3,7 @@
 // result in a paper can be traced back to exactly what produced it.
 
 import { LumenError } from '../../src-shared/errors.ts';
+import { checksum, verifyChecksum } from './codec.ts';
 import { asBytes, now, type Sql } from './sql.ts';
 
 export interface AddModelOptions {
@@ -42,8 +43,9 @@ function toInfo(r: ModelRow): ModelInfo {
 export function insertModel(sql: Sql, o: AddModelOptions): number {
   if (!(o.onnx instanceof Uint8Array) || o.onnx.length === 0) throw new LumenError('bad-input', `model "${o.name}" has no ONNX bytes`);
   const res = sql.run(
-    'INSERT INTO models (name, onnx, weights, config, provenance, created_at) VALUES (?, ?, ?, ?, ?, ?)',
-    o.name, o.onnx, o.weights ?? null, JSON.stringify(o.config ?? null), JSON.stringify(o.provenance ?? null), now(),
+    'INSERT INTO models (name, onnx, onnx_crc32, weights, weights_crc32, config, provenance, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    o.name, o.onnx, checksum(o.onnx), o.weights ?? null, o.weights ? checksum(o.weights) : null,
+    JSON.stringify(o.config ?? null), JSON.stringify(o.provenance ?? null), now(),
   );
   return Number(res.lastInsertRowid);
 }
@@ -55,8 +57,13 @@ export function listModelInfos(sql: Sql): ModelInfo[] {
 export function getModel(sql: Sql, id: number): StoredModel {
   const r = sql.get<ModelRow>(`SELECT ${INFO_COLUMNS} FROM models WHERE id = ?`, id);
   if (!r) throw new LumenError('bad-input', `the project has no model ${id}`);
-  const blobs = sql.get<{ onnx: Buffer; weights: Buffer | null }>('SELECT onnx, weights FROM models WHERE id = ?', id)!;
-  return { ...toInfo(r), onnx: asBytes(blobs.onnx), weights: blobs.weights ? asBytes(blobs.weights) : null };
+  const b = sql.get<{ onnx: Buffer; onnx_crc32: number; weights: Buffer | null; weights_crc32: number | null }>(
+    'SELECT onnx, onnx_crc32, weights, weights_crc32 FROM models WHERE id = ?', id)!;
+  return {
+    ...toInfo(r),
+    onnx: verifyChecksum(asBytes(b.onnx), b.onnx_crc32, `the network of model "${r.name}"`),
+    weights: b.weights ? verifyChecksum(asBytes(b.weights), b.weights_crc32 ?? -1, `the weights of model "${r.name}"`) : null,
+  };
 }
 
 export function assertModel(sql: Sql, id: number): void {

@@ -26,6 +26,7 @@ import {
   type AddPredictionOptions, type PredictionInfo,
 } from './prediction-table.ts';
 import { checkProjectFile } from './preflight.ts';
+import { checkIntegrity, type IntegrityReport } from './integrity.ts';
 import {
   completeRun, getRunInfo, insertRun, insertRunSteps, listRunInfos, readRunSteps,
   type RunInfo, type RunStatus, type RunStep,
@@ -130,6 +131,11 @@ export class ProjectStore {
   /** PRAGMA quick_check: ['ok'] for a healthy file. */
   quickCheck(): string[] {
     return (this.db.pragma('quick_check') as { quick_check: string }[]).map((r) => r.quick_check);
+  }
+
+  /** Read everything and verify every checksum (slow: reads the whole file). */
+  checkIntegrity(): IntegrityReport {
+    return this.read(() => checkIntegrity(this.sql));
   }
 
   private assertWritable(): void {

@@ -74,7 +74,8 @@ CREATE TABLE label_edits (
   undone      INTEGER NOT NULL DEFAULT 0 CHECK (undone IN (0, 1)),
   voxels      INTEGER NOT NULL,
   note        TEXT,
-  delta       BLOB NOT NULL,
+  delta       BLOB NOT NULL,           -- encodeDelta bytes
+  crc32       INTEGER NOT NULL,        -- of delta
   created_at  TEXT NOT NULL
 );
 CREATE INDEX label_edits_by_label ON label_edits(label_id, undone, seq);
@@ -83,7 +84,9 @@ CREATE TABLE models (
   id          INTEGER PRIMARY KEY,
   name        TEXT NOT NULL,
   onnx        BLOB NOT NULL,
+  onnx_crc32  INTEGER NOT NULL,
   weights     BLOB,
+  weights_crc32 INTEGER,
   config      TEXT NOT NULL,           -- JSON training config
   provenance  TEXT NOT NULL,           -- JSON: which data, labels and strategy made it
   created_at  TEXT NOT NULL

@@ -6,6 +6,7 @@ import { describe, it, expect } from 'vitest';
 import { spawn } from 'node:child_process';
 import { copyFileSync, openSync, readFileSync, statSync, writeSync, closeSync } from 'node:fs';
 import Database from 'better-sqlite3';
+import { crc32 } from 'node:zlib';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ProjectStore } from '../../src-main/store/index.ts';
@@ -134,7 +135,7 @@ describe('crash safety', () => {
     const db = new Database(path);
     db.pragma('wal_autocheckpoint = 0');
     const onnx = Uint8Array.from({ length: 600_000 }, (_, i) => (i * 131) & 255);
-    db.prepare('INSERT INTO models (name, onnx, config, provenance, created_at) VALUES (?, ?, ?, ?, ?)').run('m', onnx, '{}', '{}', 'now');
+    db.prepare('INSERT INTO models (name, onnx, onnx_crc32, config, provenance, created_at) VALUES (?, ?, ?, ?, ?, ?)').run('m', onnx, crc32(onnx), '{}', '{}', 'now');
     const crashed = join(dir, 'crashed.lumen');
     copyFileSync(path, crashed);
     copyFileSync(`${path}-wal`, `${crashed}-wal`);

@@ -16,7 +16,8 @@ function expectRefused(path: string, code: LumenErrorCode, message: RegExp): voi
   const before = snapshot(path, dir);
   let err: unknown;
   try {
-    ProjectStore.open(path).close();
+    const s = ProjectStore.open(path);
+    s.close();
   } catch (e) {
     err = e;
   }
@@ -133,7 +134,11 @@ describe('opening files that are not healthy Lumen projects', () => {
     const fd = openSync(path, 'r+');
     writeSync(fd, Uint8Array.of(bytes[at + 5]! ^ 0xff), 0, 1, at + 5);
     closeSync(fd);
-    const t = ProjectStore.open(path);
+    const t = ProjectStore.open(path); // structure is fine, so it opens
+    const report = t.checkIntegrity();
+    expect(report.ok).toBe(false);
+    expect(report.problems).toEqual(['slices 0.. of volume "noise" is damaged in the project file (checksum mismatch)']);
+    expect(report.checked).toEqual({ slabs: 1, labelChunks: 1, journalEntries: 1, models: 1 });
     try { t.readVolume(id); expect.unreachable(); } catch (e) { expect(isLumenError(e, 'damaged')).toBe(true); expect((e as Error).message).toMatch(/checksum/); }
     t.close();
   });

@@ -256,6 +256,7 @@ describe('ProjectStore round trips', () => {
     expectSameVolume(s.readPrediction(pred.id), probs);
     expect(s.listVolumes('image')).toHaveLength(1);
     expect(s.listVolumes('prediction')).toHaveLength(1);
+    expect(s.checkIntegrity()).toMatchObject({ ok: true, problems: [], checked: { slabs: 2, models: 2 } });
     // deleting the source volume removes its predictions and their voxels
     s.deleteVolume(volId);
     expect(s.listPredictions()).toHaveLength(0);
