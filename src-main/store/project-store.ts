@@ -20,7 +20,7 @@ import {
   stepJournal, trimJournal,
   type CommittedEdit, type CreateLabelsOptions, type JournalEntry, type LabelClass, type LabelInfo,
 } from './label-table.ts';
-import { getModel, insertModel, listModelInfos, type AddModelOptions, type ModelInfo, type StoredModel } from './model-table.ts';
+import { assertModel, getModel, insertModel, listModelInfos, type AddModelOptions, type ModelInfo, type StoredModel } from './model-table.ts';
 import {
   getPredictionInfo, insertPrediction, listPredictionInfos, readPredictionVolume,
   type AddPredictionOptions, type PredictionInfo,
@@ -281,6 +281,11 @@ export class ProjectStore {
     return this.read(() => getModel(this.sql, id));
   }
 
+  /** Runs and predictions made with it are kept, their model link cleared. */
+  deleteModel(id: number): void {
+    this.write(() => { assertModel(this.sql, id); this.sql.run('DELETE FROM models WHERE id = ?', id); });
+  }
+
   // ── training runs ──────────────────────────────────────────────────────────────────
 
   startRun(opts: { config: unknown; modelId?: number }): number {
@@ -320,6 +325,11 @@ export class ProjectStore {
 
   predictionInfo(id: number): PredictionInfo {
     return this.read(() => getPredictionInfo(this.sql, id));
+  }
+
+  /** Deletes the prediction and its voxels. */
+  deletePrediction(id: number): void {
+    this.write(() => { this.sql.run('DELETE FROM volumes WHERE id = ?', getPredictionInfo(this.sql, id).volumeId); });
   }
 
   readPrediction(id: number, z0?: number, z1?: number): Volume {

@@ -257,6 +257,14 @@ describe('ProjectStore round trips', () => {
     expect(s.listVolumes('image')).toHaveLength(1);
     expect(s.listVolumes('prediction')).toHaveLength(1);
     expect(s.checkIntegrity()).toMatchObject({ ok: true, problems: [], checked: { slabs: 2, models: 2 } });
+    // deleting a model keeps its run and prediction, unlinked
+    s.deleteModel(modelId);
+    expect(s.getRun(runId).modelId).toBeNull();
+    expect(s.predictionInfo(pred.id).modelId).toBeNull();
+    const second = s.addPrediction({ kind: 'labels', sourceVolumeId: volId, volume: makeVolume([8, 16, 16, 1], 'uint8') });
+    s.deletePrediction(second.id);
+    expect(s.listPredictions()).toHaveLength(1);
+    expect(s.listVolumes('prediction')).toHaveLength(1);
     // deleting the source volume removes its predictions and their voxels
     s.deleteVolume(volId);
     expect(s.listPredictions()).toHaveLength(0);
