@@ -1,0 +1,66 @@
+// One inference job as plain data (so it can cross into a worker) and the function that runs it:
+// model file → patch model, input file or store volume → source, output file or store → sink.
+import { readFileSync } from 'node:fs';
+import { createRuntime, type DeviceChoice, type DeviceReport } from '../runtime.ts';
+import { importOnnxModel } from '../../src-shared/nn/model-file.ts';
+import { openVolume } from '../../src-shared/io/index.ts';
+import { unetPatchModel } from '../../src-shared/infer/patch-model.ts';
+import { predictToSink, type PredictJobOptions, type PredictJobResult, type OpenSink } from '../../src-shared/infer/pipeline.ts';
+import { fileSink } from '../../src-shared/infer/file-sink.ts';
+import type { SlabSource } from '../../src-shared/infer/source.ts';
+import type { CancelSignal, InferProgress } from '../../src-shared/infer/cancel.ts';
+import { ProjectStore } from '../store/index.ts';
+import { storeSink, storeSource } from './store-adapters.ts';
+
+export type JobInput = { kind: 'file'; path: string } | { kind: 'store'; project: string; volumeId: number };
+export type JobOutput = { kind: 'file'; path: string } | { kind: 'store'; project: string; name: string };
+
+export interface InferenceJob {
+  /** a Lumen .onnx model file (exportOnnxModel), by path or as bytes */
+  model: { path: string } | { bytes: Uint8Array };
+  input: JobInput;
+  output: JobOutput;
+  /** everything but callbacks and the signal */
+  options?: Omit<PredictJobOptions, 'signal' | 'onProgress'>;
+  device?: DeviceChoice;
+  threads?: number;
+}
+
+export interface InferenceJobResult extends PredictJobResult {
+  device: DeviceReport;
+  /** store output: the new volume's id */
+  volumeId?: number;
+}
+
+export async function runInferenceJob(job: InferenceJob, hooks: { signal?: CancelSignal; onProgress?: (p: InferProgress) => void; log?: (line: string) => void } = {}): Promise<InferenceJobResult> {
+  const runtime = createRuntime({ device: job.device ?? 'auto', threads: job.threads, log: hooks.log });
+  const bytes = 'path' in job.model ? new Uint8Array(readFileSync(job.model.path)) : job.model.bytes;
+  const model = unetPatchModel(runtime.factory, importOnnxModel(bytes));
+  const stores = new Map<string, ProjectStore>();
+  const store = (path: string) => {
+    let s = stores.get(path);
+    if (!s) { s = ProjectStore.open(path); stores.set(path, s); }
+    return s;
+  };
+  let close: (() => Promise<void>) | undefined;
+  try {
+    let source: SlabSource;
+    if (job.input.kind === 'file') {
+      const reader = await openVolume(job.input.path);
+      close = () => reader.close();
+      source = reader;
+    } else {
+      source = storeSource(store(job.input.project), job.input.volumeId);
+    }
+    let volumeId: number | undefined;
+    const like = { shape: source.info.shape, geometry: source.info.geometry, source: source.info.source };
+    const sink: OpenSink = job.output.kind === 'file'
+      ? fileSink(job.output.path, like)
+      : storeSink(store(job.output.project), job.output.name, source.info.geometry, (id) => { volumeId = id; });
+    const result = await predictToSink(model, source, sink, { ...job.options, signal: hooks.signal, onProgress: hooks.onProgress });
+    return { ...result, device: runtime.report(), volumeId };
+  } finally {
+    await close?.();
+    for (const s of stores.values()) s.close();
+  }
+}
