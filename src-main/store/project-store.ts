@@ -9,7 +9,7 @@
 // - foreign keys are enforced, so no slab, chunk or prediction outlives what it belongs to.
 
 import Database from 'better-sqlite3';
-import { existsSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, linkSync, renameSync, rmSync } from 'node:fs';
 import { basename } from 'node:path';
 import { LumenError } from '../../src-shared/errors.ts';
 import type { LabelDelta, SparseLabelVolume } from '../../src-shared/labels/index.ts';
@@ -53,6 +53,24 @@ function configure(db: Database.Database, readonly: boolean): void {
   }
 }
 
+/**
+ * Move the finished temp file to `path` unless something appeared there meanwhile: link()
+ * fails on an existing name, atomically. Filesystems without hard links (FAT, exFAT on USB
+ * drives) fall back to check-then-rename.
+ */
+function publishWithoutOverwrite(temp: string, path: string): void {
+  const exists = (): LumenError => new LumenError('bad-input', `${basename(path)} already exists; choose another name or open it`);
+  try {
+    linkSync(temp, path);
+    rmSync(temp);
+    return;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw exists();
+  }
+  if (existsSync(path)) throw exists();
+  renameSync(temp, path);
+}
+
 /** Passed the checks but cannot be opened for writing: say why in the user's terms. */
 function openFailure(path: string, e: unknown): LumenError {
   if (e instanceof LumenError) return e;
@@ -91,8 +109,7 @@ export class ProjectStore {
       } finally {
         db.close(); // checkpoints and removes the temporary -wal/-shm
       }
-      if (existsSync(path)) throw new LumenError('bad-input', `${basename(path)} already exists; choose another name or open it`);
-      renameSync(temp, path);
+      publishWithoutOverwrite(temp, path);
     } catch (e) {
       for (const p of [temp, `${temp}-wal`, `${temp}-shm`]) rmSync(p, { force: true });
       if (e instanceof LumenError) throw e;

@@ -1,13 +1,15 @@
 // Bytes form of a LabelDelta, for the project's edit journal and for undo stacks that are
-// sent between processes. Offsets are strictly increasing inside a chunk, so their gaps are
-// small and a LEB128 varint takes one byte for most; before/after values come in long runs
-// (a brush writes one class over mostly-unlabeled voxels), so they are run-length coded.
-// A brush dab of a few thousand voxels encodes to a few kilobytes, a whole painted chunk to
-// about one byte per voxel.
+// sent between processes. Offsets are strictly increasing inside a chunk and mostly come
+// in runs (a brush row, a whole slice of a chunk), so they are stored as runs of
+// consecutive offsets; before/after values come in long runs too (a brush writes one
+// class over mostly-unlabeled voxels), so they are run-length coded. A brush stroke of a
+// few thousand voxels encodes to a few hundred bytes, a filled 512² slice to about 1 KiB.
 //
 // Layout: "LDLT" · u8 version · varint z, y, x · varint chunkCount ·
-//   per chunk: varint chunk id (gap from previous + 1) · varint n · n offset gaps ·
+//   per chunk: varint chunk id (gap from previous + 1) · varint n · varint runCount ·
+//              runCount × (varint gap from previous run's end, varint length - 1) ·
 //              RLE(before) · RLE(after), RLE = (u8 value, varint run) pairs covering n.
+// Varints are unsigned LEB128.
 
 import { LumenError } from '../errors.ts';
 import { ChunkGrid } from './chunk-grid.ts';
@@ -114,12 +116,20 @@ export function encodeDelta(delta: LabelDelta): Uint8Array {
     prevChunk = c.chunk;
     const n = c.offsets.length;
     w.varint(n);
-    let prev = -1;
+    let runs = 0;
     for (let i = 0; i < n; i++) {
-      const o = c.offsets[i]!;
-      if (o <= prev) throw new RangeError('delta offsets must be strictly increasing');
-      w.varint(o - prev - 1);
-      prev = o;
+      if (i > 0 && c.offsets[i]! <= c.offsets[i - 1]!) throw new RangeError('delta offsets must be strictly increasing');
+      if (i === 0 || c.offsets[i] !== c.offsets[i - 1]! + 1) runs++;
+    }
+    w.varint(runs);
+    let end = 0;
+    for (let i = 0; i < n;) {
+      let j = i + 1;
+      while (j < n && c.offsets[j] === c.offsets[j - 1]! + 1) j++;
+      w.varint(c.offsets[i]! - end);
+      w.varint(j - i - 1);
+      end = c.offsets[j - 1]! + 1;
+      i = j;
     }
     w.rle(c.before);
     w.rle(c.after);
@@ -152,12 +162,16 @@ export function decodeDelta(bytes: Uint8Array): LabelDelta {
     const n = r.varint();
     if (n > len) throw new LumenError('damaged', 'a stored label edit changes more voxels than a chunk holds');
     const offsets = new Uint32Array(n);
-    let o = -1;
-    for (let i = 0; i < n; i++) {
-      o += r.varint() + 1;
-      if (o >= len) throw new LumenError('damaged', 'a stored label edit refers to a voxel outside its chunk');
-      offsets[i] = o;
+    const runs = r.varint();
+    let end = 0, i = 0;
+    for (let k = 0; k < runs; k++) {
+      const start = end + r.varint();
+      const length = r.varint() + 1;
+      if (start + length > len || i + length > n) throw new LumenError('damaged', 'a stored label edit refers to a voxel outside its chunk');
+      for (let o = start; o < start + length; o++) offsets[i++] = o;
+      end = start + length;
     }
+    if (i !== n) throw new LumenError('damaged', 'a stored label edit lists fewer voxels than it says');
     const before = r.rle(n);
     const after = r.rle(n);
     changes.push({ chunk, offsets, before, after });
