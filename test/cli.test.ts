@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { PROJECT_ROOT } from './shared-data.ts';
 
-const lumen = (...args: string[]) => spawnSync('node', [resolve(PROJECT_ROOT, 'bin/lumen.mjs'), ...args], { cwd: PROJECT_ROOT, encoding: 'utf8', timeout: 120_000 });
+const lumen = (...args: string[]) => spawnSync('node', [resolve(PROJECT_ROOT, 'bin/lumen.mjs'), ...args], { cwd: PROJECT_ROOT, encoding: 'utf8', timeout: 300_000 });
 
 describe('lumen CLI', () => {
   it('lists its commands and rejects unknown ones', () => {
@@ -15,7 +15,7 @@ describe('lumen CLI', () => {
     expect(bad.stderr).toMatch(/unknown command 'frobnicate'/);
   });
 
-  it('demo trains on the bundled sample and prints one JSON line with Dice scores', () => {
+  it('demo trains on the bundled sample and prints one JSON line with Dice scores', { timeout: 300_000 }, () => {
     const r = lumen('demo', '--steps', '6', '--device', 'cpu');
     expect(r.status).toBe(0);
     const out = JSON.parse(r.stdout.trim());

@@ -16,7 +16,7 @@ export const runtime = createRuntime({ device: 'cpu', threads: 2 });
  * normalisation), LeakyReLU between, sigmoid at the end. Receptive-field radius = layers.
  * The same weights for every input shape, so one pass over the whole volume is the reference.
  */
-export function convNetBytes(inputShape: number[], opts: { layers?: number; hidden?: number; inC?: number; outC?: number; seed?: number } = {}): Uint8Array {
+export function convNetBytes(inputShape: number[], opts: { layers?: number; hidden?: number; inC?: number; outC?: number; seed?: number; symmetric?: boolean } = {}): Uint8Array {
   const layers = opts.layers ?? 3, hidden = opts.hidden ?? 4, inC = opts.inC ?? 1, outC = opts.outC ?? 1;
   const normal = gaussian(seededRandom(opts.seed ?? 7));
   const g = new Graph();
@@ -24,6 +24,15 @@ export function convNetBytes(inputShape: number[], opts: { layers?: number; hidd
   for (let l = 0; l < layers; l++) {
     const ci = l === 0 ? inC : hidden, co = l === layers - 1 ? outC : hidden;
     const w = Float32Array.from({ length: co * ci * 27 }, () => normal() * Math.sqrt(2 / (ci * 27)));
+    // symmetric: every kernel equal to its mirror image along z, y and x → a flip-equivariant net
+    if (opts.symmetric) for (let k = 0; k < co * ci; k++) {
+      const base = k * 27, v = w.slice(base, base + 27);
+      for (let z = 0; z < 3; z++) for (let y = 0; y < 3; y++) for (let x = 0; x < 3; x++) {
+        let s = 0;
+        for (const zz of [z, 2 - z]) for (const yy of [y, 2 - y]) for (const xx of [x, 2 - x]) s += v[zz * 9 + yy * 3 + xx]!;
+        w[base + z * 9 + y * 3 + x] = s / 8;
+      }
+    }
     const b = Float32Array.from({ length: co }, () => normal() * 0.1);
     x = op.conv(g, x, g.constant(w, [co, ci, 3, 3, 3], 'w'), g.constant(b, [co], 'b'), { pads: [1, 1, 1, 1, 1, 1] });
     if (l < layers - 1) x = op.leakyRelu(g, x, 0.1);

@@ -11,7 +11,7 @@ import { createRuntime } from '../../src-main/runtime.ts';
 import { dataPath } from '../shared-data.ts';
 
 describe('overfitting one real patch', () => {
-  it('a 3D U-Net drives BCE+Dice down ≥ 90% in 200 steps and reaches Dice ≥ 0.95 on the crop', async () => {
+  it('a 3D U-Net drives BCE+Dice down ≥ 90% in 200 steps and reaches Dice ≥ 0.95 on the crop', { timeout: 600_000 }, async () => {
     const img = await readVolume(dataPath('vesselnn/burgess2014_tgMouse_image.tif'));
     const lab = await readVolume(dataPath('vesselnn/burgess2014_tgMouse_labels.tif'));
     const [depth, height, width] = img.shape;
