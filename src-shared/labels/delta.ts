@@ -47,30 +47,44 @@ export function invertDelta(delta: LabelDelta): LabelDelta {
 }
 
 /**
- * Apply one chunk's change to that chunk's dense bytes in place. Returns the change in the
- * number of non-zero voxels, so callers can free chunks that became empty without a scan.
- * The `before` (or, backwards, `after`) values are checked first: a delta applied to labels
- * it was not made from is a bug or a damaged journal, and silently writing it would make
- * undo drift away from the truth.
+ * Check that a chunk holds the values a change expects to find (`before` going forward,
+ * `after` going backward). A delta applied to labels it was not made from is a bug or a
+ * damaged journal, and silently writing it would make undo drift away from the truth.
+ * `data` undefined stands for an unallocated (all-zero) chunk.
  */
-export function applyChunkChange(data: Uint8Array, change: ChunkChange, direction: Direction = 'forward'): number {
+export function checkChunkChange(data: Uint8Array | undefined, length: number, change: ChunkChange, direction: Direction = 'forward'): void {
   const from = direction === 'forward' ? change.before : change.after;
-  const to = direction === 'forward' ? change.after : change.before;
   const { offsets } = change;
   for (let i = 0; i < offsets.length; i++) {
     const o = offsets[i]!;
-    if (o >= data.length || data[o] !== from[i]) {
-      throw new LumenError('damaged', `a label edit does not match the labels it is applied to (chunk ${change.chunk}, voxel ${o}: found ${data[o]}, expected ${from[i]})`);
+    const found = o < length ? (data ? data[o]! : 0) : undefined;
+    if (found !== from[i]) {
+      throw new LumenError('damaged', `a label edit does not match the labels it is applied to (chunk ${change.chunk}, voxel ${o}: found ${found}, expected ${from[i]})`);
     }
   }
+}
+
+/**
+ * Write a (checked) change into a chunk's bytes. Returns the change in the number of
+ * non-zero voxels, so callers can free chunks that became empty without a scan.
+ */
+export function writeChunkChange(data: Uint8Array, change: ChunkChange, direction: Direction = 'forward'): number {
+  const from = direction === 'forward' ? change.before : change.after;
+  const to = direction === 'forward' ? change.after : change.before;
+  const { offsets } = change;
   let nonZeroChange = 0;
   for (let i = 0; i < offsets.length; i++) {
-    const o = offsets[i]!;
     const a = from[i]!, b = to[i]!;
-    data[o] = b;
+    data[offsets[i]!] = b;
     nonZeroChange += (b !== 0 ? 1 : 0) - (a !== 0 ? 1 : 0);
   }
   return nonZeroChange;
+}
+
+/** Check, then write, one chunk's change in place (see checkChunkChange / writeChunkChange). */
+export function applyChunkChange(data: Uint8Array, change: ChunkChange, direction: Direction = 'forward'): number {
+  checkChunkChange(data, data.length, change, direction);
+  return writeChunkChange(data, change, direction);
 }
 
 /**

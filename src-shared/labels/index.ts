@@ -4,7 +4,7 @@ export { CHUNK, ChunkGrid, type Shape3 } from './chunk-grid.ts';
 export { SparseLabelVolume, type LabelChunk } from './sparse-label-volume.ts';
 export {
   type ChunkChange, type LabelDelta, type Direction,
-  emptyDelta, deltaVoxelCount, isEmptyDelta, invertDelta, applyChunkChange, mergeDeltas,
+  emptyDelta, deltaVoxelCount, isEmptyDelta, invertDelta, applyChunkChange, checkChunkChange, writeChunkChange, mergeDeltas,
 } from './delta.ts';
 export { DeltaBuilder } from './delta-builder.ts';
 export { encodeDelta, decodeDelta } from './delta-codec.ts';

@@ -5,7 +5,7 @@
 
 import { LumenError } from '../errors.ts';
 import { ChunkGrid, type Shape3 } from './chunk-grid.ts';
-import { applyChunkChange, type Direction, type LabelDelta } from './delta.ts';
+import { checkChunkChange, writeChunkChange, type Direction, type LabelDelta } from './delta.ts';
 import { assertLabelValue } from './classes.ts';
 import type { Axis } from './plane.ts';
 
@@ -101,22 +101,20 @@ export class SparseLabelVolume {
     if (!this.grid.sameShape(delta.shape)) {
       throw new LumenError('shape-mismatch', `a label edit for ${delta.shape.join('×')} cannot apply to labels of ${this.shape.join('×')}`);
     }
-    // Check every chunk before writing any, so a mismatching delta leaves the labels untouched.
+    // Check every chunk before writing any, so a mismatching delta leaves the labels
+    // untouched; then write in place (no copies: a filled 512² slice touches 64 chunks).
     for (const c of delta.changes) {
       if (c.chunk >= this.grid.chunkCount) throw new LumenError('damaged', `a label edit refers to chunk ${c.chunk}, beyond the grid`);
+      checkChunkChange(this.slots.get(c.chunk)?.data, this.grid.chunkLength(c.chunk), c, direction);
     }
-    const scratch = new Map<number, Slot>();
     for (const c of delta.changes) {
-      const existing = this.slots.get(c.chunk);
-      const slot: Slot = existing
-        ? { data: existing.data.slice(), nonZero: existing.nonZero }
-        : { data: new Uint8Array(this.grid.chunkLength(c.chunk)), nonZero: 0 };
-      slot.nonZero += applyChunkChange(slot.data, c, direction);
-      scratch.set(c.chunk, slot);
-    }
-    for (const [id, slot] of scratch) {
-      if (slot.nonZero === 0) this.slots.delete(id);
-      else this.slots.set(id, slot);
+      let slot = this.slots.get(c.chunk);
+      if (!slot) {
+        slot = { data: new Uint8Array(this.grid.chunkLength(c.chunk)), nonZero: 0 };
+        this.slots.set(c.chunk, slot);
+      }
+      slot.nonZero += writeChunkChange(slot.data, c, direction);
+      if (slot.nonZero === 0) this.slots.delete(c.chunk);
     }
   }
 
