@@ -123,7 +123,7 @@ describe('crash safety', () => {
     const seconds = (Date.now() - started) / 1000;
     console.log(`crash test: ${iterations} kills (${killedInLoop} inside the write loop) in ${seconds.toFixed(1)} s; ` +
       `${commitsSeen} commits reported; ${killedInWrite} kills inside a store call (${writeLanded} of those had committed, ` +
-      `${killedInWrite - writeLanded} were rolled back); final label revision ${revision}, ${volumes.size} volumes`);
+      `${killedInWrite - writeLanded} left no trace); final label revision ${revision}, ${volumes.size} volumes`);
     expect(iterations).toBeGreaterThanOrEqual(Math.min(12, ITERATIONS));
     expect(revision).toBeGreaterThan(0);
   }, TIME_BUDGET_MS + 60_000);
