@@ -1,5 +1,6 @@
 // The project file: everything the app and CLI persist goes through ProjectStore.
 export { ProjectStore, type OpenOptions } from './project-store.ts';
+export { LabelSession } from './label-session.ts';
 export { LUMEN_APPLICATION_ID, SCHEMA_VERSION, PROJECT_MAGIC, PROJECT_EXTENSION } from './format.ts';
 export { checkProjectFile, checkHeader } from './preflight.ts';
 export { MIGRATIONS, runMigrations, type Migration } from './schema.ts';

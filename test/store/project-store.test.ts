@@ -4,7 +4,7 @@ import { writeFileSync, appendFileSync, rmSync, readdirSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { inflateSync } from 'fflate';
 import { crc32 } from 'node:zlib';
-import { ProjectStore, LUMEN_APPLICATION_ID, SCHEMA_VERSION, runMigrations, MIGRATIONS } from '../../src-main/store/index.ts';
+import { ProjectStore, LabelSession, LUMEN_APPLICATION_ID, SCHEMA_VERSION, runMigrations, MIGRATIONS } from '../../src-main/store/index.ts';
 import {
   SparseLabelVolume, paintStroke, paintBall, fillSlice, eraseDisk, floodFill, importMask, EditHistory, deltaVoxelCount,
 } from '../../src-shared/labels/index.ts';
@@ -46,6 +46,34 @@ describe('ProjectStore round trips', () => {
     try { ProjectStore.create(path); expect.unreachable(); } catch (e) { expect(isLumenError(e, 'bad-input')).toBe(true); }
     try { ProjectStore.create(join(path, '..', 'no such folder', 'x.lumen')); expect.unreachable(); }
     catch (e) { expect(isLumenError(e, 'bad-input')).toBe(true); }
+  });
+
+  it('LabelSession keeps the in-memory labels equal to the committed ones', () => {
+    const path = join(tempDir(), 'p.lumen');
+    let s = ProjectStore.create(path);
+    const id = s.createLabels({ name: 'l', shape: [20, 80, 80] });
+    let session = new LabelSession(s, id);
+    const L = session.labels;
+    expect(session.apply(paintBall(L, { center: [10, 40, 40], radius: 6, value: 2 }), 'ball')).not.toBeNull();
+    expect(session.apply(fillSlice(L, { axis: 'z', index: 3, value: 1 }))).not.toBeNull();
+    const afterTwo = L.toDense();
+    session.undo();
+    expectSameBytes(L.toDense(), s.loadLabels(id).toDense());
+    session.redo();
+    expectSameBytes(L.toDense(), afterTwo);
+    // a delta that does not match is refused by the store and never reaches memory
+    const stale = paintBall(new SparseLabelVolume([20, 80, 80]), { center: [10, 40, 40], radius: 2, value: 3 });
+    try { session.apply(stale); expect.unreachable(); } catch (e) { expect(isLumenError(e, 'damaged')).toBe(true); }
+    expectSameBytes(L.toDense(), afterTwo);
+    expect(session.info()).toMatchObject({ revision: 4, canUndo: true, canRedo: false });
+    s.close();
+    s = ProjectStore.open(path);
+    session = new LabelSession(s, id);
+    expectSameBytes(session.labels.toDense(), afterTwo);
+    session.undo();
+    session.undo();
+    expect(session.labels.allocatedChunkCount).toBe(0);
+    s.close();
   });
 
   it('trimming the journal limits undo depth but keeps the labels', () => {
