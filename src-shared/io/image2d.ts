@@ -30,12 +30,29 @@ function fromRgba(rgba: Uint8Array | Uint16Array, w: number, h: number, channels
   };
 }
 
+/** Checks the PNG's claimed size against its compressed size before the decoder allocates. */
+function checkPngHeader(b: Uint8Array, path: string): void {
+  if (b.length < 33) throw new LumenError('truncated', `${path} is too short to be a PNG (${b.length} bytes)`);
+  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const w = dv.getUint32(16), h = dv.getUint32(20);
+  const depth = b[24]!, colour = b[25]!;
+  const channels = ({ 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 } as Record<number, number>)[colour] ?? 4;
+  const raw = w * h * channels * Math.max(1, depth / 8);
+  if (!(w >= 1 && h >= 1) || w * h > MAX_PIXELS || raw > b.length * 1100 + (1 << 20)) {
+    throw new LumenError('too-large', `${path} claims ${w}×${h} pixels, more than its ${b.length} bytes can hold; the file is damaged`);
+  }
+}
+
 export function readPng(path: string, bytes = readFileSync(path)): Volume {
+  checkPngHeader(bytes, path);
   let img: ReturnType<typeof decodePng>;
   try {
     img = decodePng(bytes);
   } catch (e) {
-    throw new LumenError('damaged', `${path} is not a readable PNG (${(e as Error).message})`, { cause: e });
+    const detail = String((e as Error)?.message ?? e);
+    // the decoder's own words are only useful when they name something ("undefined" does not)
+    const why = /undefined|NaN/.test(detail) ? 'it is damaged or cut short' : detail;
+    throw new LumenError('damaged', `${path} is not a readable PNG (${why})`, { cause: e });
   }
   const { width: w, height: h } = img;
   if (!(w >= 1 && h >= 1) || w * h > MAX_PIXELS) throw new LumenError('too-large', `${path} claims ${w}×${h} pixels`);
@@ -53,7 +70,10 @@ export function readPng(path: string, bytes = readFileSync(path)): Volume {
   return fromRgba(data, w, h, channels, path, 'png');
 }
 
-export function readGif(path: string, bytes = readFileSync(path)): Volume {
+export function readGif(path: string, bytes: Uint8Array = readFileSync(path)): Volume {
+  // omggif parses the block structure (its loops stop at the end of the buffer); the pixel
+  // codes are decoded by our own bounded LZW, because omggif's decoder can spin forever on
+  // a damaged stream (found by the fuzz test: it reads past the end as zeros).
   let reader: InstanceType<typeof omggif.GifReader>;
   try {
     reader = new omggif.GifReader(bytes);
@@ -63,11 +83,92 @@ export function readGif(path: string, bytes = readFileSync(path)): Volume {
   const { width: w, height: h } = reader;
   if (!(w >= 1 && h >= 1) || w * h > MAX_PIXELS) throw new LumenError('too-large', `${path} claims ${w}×${h} pixels`);
   if (reader.numFrames() < 1) throw new LumenError('bad-input', `${path} has no image in it`);
-  const rgba = new Uint8Array(w * h * 4);
-  try {
-    reader.decodeAndBlitFrameRGBA(0, rgba);
-  } catch (e) {
-    throw new LumenError('damaged', `${path} could not be decoded (${(e as Error).message})`, { cause: e });
+  const frame = reader.frameInfo(0);
+  if (frame.palette_offset === null || frame.palette_size === null) throw new LumenError('damaged', `${path} has no colour table`);
+  const indices = new Uint8Array(frame.width * frame.height);
+  gifLzwDecode(bytes, frame.data_offset, indices, path);
+  const rgb = new Uint8Array(w * h * 3);
+  const pal = frame.palette_offset, size = frame.palette_size;
+  for (let fy = 0; fy < frame.height; fy++) {
+    const y = frame.interlaced ? interlacedRow(fy, frame.height) : fy;
+    const cy = frame.y + y;
+    if (cy >= h) continue;
+    for (let fx = 0; fx < frame.width; fx++) {
+      const cx = frame.x + fx;
+      if (cx >= w) continue;
+      const idx = indices[fy * frame.width + fx]!;
+      if (idx >= size) continue;
+      const o = (cy * w + cx) * 3, q = pal + idx * 3;
+      rgb[o] = bytes[q] ?? 0; rgb[o + 1] = bytes[q + 1] ?? 0; rgb[o + 2] = bytes[q + 2] ?? 0;
+    }
   }
-  return fromRgba(rgba, w, h, 4, path, 'gif');
+  return fromRgba(rgb, w, h, 3, path, 'gif');
+}
+
+/** Row order of interlaced GIFs: every 8th from 0, every 8th from 4, every 4th from 2, odd rows. */
+function interlacedRow(i: number, height: number): number {
+  const passes: Array<[number, number]> = [[0, 8], [4, 8], [2, 4], [1, 2]];
+  for (const [start, step] of passes) {
+    const n = Math.max(0, Math.ceil((height - start) / step));
+    if (i < n) return start + i * step;
+    i -= n;
+  }
+  return 0;
+}
+
+/** GIF LZW: LSB-first codes in length-prefixed sub-blocks, widths min+1 … 12, no early change. */
+function gifLzwDecode(buf: Uint8Array, p: number, out: Uint8Array, path: string): void {
+  const minCode = buf[p++] ?? 0;
+  if (minCode < 2 || minCode > 8) throw new LumenError('damaged', `${path} has an invalid GIF code size (${minCode})`);
+  const clear = 1 << minCode, eoi = clear + 1;
+  const prefix = new Int16Array(4096), suffix = new Uint8Array(4096), first = new Uint8Array(4096), length = new Uint16Array(4096);
+  for (let i = 0; i < clear; i++) { prefix[i] = -1; suffix[i] = i; first[i] = i; length[i] = 1; }
+  let next = eoi + 1, width = minCode + 1, old = -1;
+  let acc = 0, nbits = 0, left = 0, o = 0;
+  const nextByte = (): number => {
+    if (left === 0) {
+      const size = buf[p++];
+      if (size === undefined || size === 0) return -1;
+      left = size;
+    }
+    const b = buf[p++];
+    if (b === undefined) return -1;
+    left--;
+    return b;
+  };
+  while (o < out.length) {
+    while (nbits < width) {
+      const b = nextByte();
+      if (b < 0) return; // data ends early: the rest stays 0, as other viewers show it
+      acc |= b << nbits;
+      nbits += 8;
+    }
+    const code = acc & ((1 << width) - 1);
+    acc >>>= width;
+    nbits -= width;
+    if (code === clear) { next = eoi + 1; width = minCode + 1; old = -1; continue; }
+    if (code === eoi) return;
+    let entry: number;
+    if (old === -1) {
+      if (code >= clear) throw new LumenError('damaged', `${path}: GIF image data starts with an invalid code`);
+      entry = code;
+    } else if (code < next) {
+      entry = code;
+      if (next < 4096) { prefix[next] = old; suffix[next] = first[code]!; first[next] = first[old]!; length[next] = length[old]! + 1; next++; }
+    } else if (code === next && next < 4096) {
+      prefix[next] = old; suffix[next] = first[old]!; first[next] = first[old]!; length[next] = length[old]! + 1; next++;
+      entry = code;
+    } else {
+      throw new LumenError('damaged', `${path}: GIF image data refers to code ${code} before it is defined`);
+    }
+    const len = length[entry]!;
+    let c = entry;
+    for (let k = len - 1; k >= 0; k--) {
+      if (o + k < out.length) out[o + k] = suffix[c]!;
+      c = prefix[c]!;
+    }
+    o += len;
+    if (next === 1 << width && width < 12) width++;
+    old = entry;
+  }
 }

@@ -48,7 +48,7 @@ export function lzwDecode(src: Uint8Array, out: Uint8Array): Uint8Array {
     if (code === 257) break;
     if (code === 256) { next = 258; width = 9; old = -1; continue; }
     if (old === -1) {
-      if (code > 255) throw new LumenError('damaged', 'LZW data starts with an undefined code; the file is damaged');
+      if (code > 255) throw new LumenError('damaged', 'LZW data starts with an invalid code; the file is damaged');
       out[o++] = code;
       old = code;
       continue;

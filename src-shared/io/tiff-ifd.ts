@@ -58,6 +58,7 @@ export function readTiffHeader(file: FileBytes): TiffHeader {
   } else {
     throw new LumenError('bad-input', `${file.path} starts like a TIFF but has version ${version} (expected 42 or 43)`);
   }
+  if (first === 0) throw new LumenError('bad-input', `${file.path} is a TIFF without any image in it (no page directory)`);
   const ifds: Ifd[] = [];
   const seen = new Set<number>();
   let next = first;
