@@ -57,7 +57,7 @@ describe('connected components', () => {
     expect(c26.sizes).toEqual([27, 2, 24]);
     const c6 = labelComponents(m, s, 6);
     expect(c6.count).toBe(4);
-    expect(c6.sizes).toEqual([27, 1, 24, 1]);
+    expect(c6.sizes).toEqual([27, 1, 1, 24]);
     expect(c26.labels[idx(s, 6, 6, 6)]).toBe(3);
     expect(c26.labels[idx(s, 4, 4, 4)]).toBe(0);
   });

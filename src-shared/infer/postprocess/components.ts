@@ -6,6 +6,7 @@
 // scan of the same slices (`replay`) reproduces the same provisional labels; mapping them through
 // the finished union-find gives final components. Whole-volume helpers below run both scans over
 // an in-memory mask.
+// Sizes and border contact are counted per provisional label and summed per component at the end.
 // Memory: 3 numbers per provisional label (≤ one per run of voxels, usually far fewer).
 
 export type Connectivity = 6 | 18 | 26;
@@ -63,8 +64,6 @@ export class ComponentScanner {
     if (ra === rb) return;
     if (rb < ra) [ra, rb] = [rb, ra]; // the earliest label stays the root
     this.parent[rb] = ra;
-    this.sizes[ra]! += this.sizes[rb]!;
-    this.border[ra]! |= this.border[rb]!;
   }
 
   /**
@@ -123,12 +122,16 @@ export class ComponentScanner {
     const root = new Int32Array(n);
     const compact = new Int32Array(n);
     const sizes: number[] = [], touchesBorder: boolean[] = [];
+    // roots are the smallest label of their component, so every root is met before its members
     for (let l = 1; l < n; l++) {
       const r = this.find(l);
       root[l] = r;
-      if (r === l) { compact[l] = sizes.length + 1; sizes.push(this.sizes[l]!); touchesBorder.push(this.border[l] === 1); }
+      if (r === l) { compact[l] = sizes.length + 1; sizes.push(0); touchesBorder.push(false); }
+      const id = compact[r]!;
+      compact[l] = id;
+      sizes[id - 1]! += this.sizes[l]!;
+      if (this.border[l]) touchesBorder[id - 1] = true;
     }
-    for (let l = 1; l < n; l++) compact[l] = compact[root[l]!]!;
     this.finished = { root: compact };
     return { count: sizes.length, sizes, touchesBorder, idOf: compact };
   }
