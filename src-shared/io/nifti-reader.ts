@@ -9,7 +9,7 @@ import { GzipCursor } from './gzip-cursor.ts';
 import { HOST_LITTLE_ENDIAN, allocateChecked, bytesOf, formatBytes, swapBytes } from './dtype.ts';
 import { niftiAffine, niftiDtype, niftiUnit, parseNiftiHeader, type NiftiHeaderFields } from './nifti-header.ts';
 import { checkSpacing } from './spacing.ts';
-import { checkSlabRange, type VolumeInfo, type VolumeReader } from './reader.ts';
+import { checkSlabRange, slabBuffer, type VolumeInfo, type VolumeReader } from './reader.ts';
 
 /** Most a gzip stream can inflate per compressed byte (deflate's limit is ~1032). */
 const MAX_GZIP_RATIO = 1100;
@@ -113,13 +113,16 @@ class NiftiReader implements VolumeReader {
     return bytes;
   }
 
-  async readSlices(z0: number, z1: number): Promise<Volume> {
+  async readSlices(z0: number, z1: number, into?: TypedArray): Promise<Volume> {
     checkSlabRange(this.info, z0, z1);
     const [nz, ny, nx, c] = this.info.shape;
     const fileBpv = BYTES_PER_VOXEL[this.fileDtype];
     const planeVoxels = nx * ny * this.packed; // values per slice of one plane
     const slabValues = (z1 - z0) * planeVoxels;
-    const raw = allocateChecked(this.fileDtype, slabValues * this.planes, `slices ${z0}–${z1} of ${this.file.path}`);
+    const what = `slices ${z0}–${z1} of ${this.file.path}`;
+    // read straight into the caller's buffer when no reordering or scaling follows
+    const direct = this.planes === 1 && !this.scale;
+    const raw = direct ? slabBuffer(this.info, slabValues, into, what) : allocateChecked(this.fileDtype, slabValues * this.planes, what);
     for (let t = 0; t < this.planes; t++) {
       const dest = raw.subarray(t * slabValues, (t + 1) * slabValues);
       const offset = this.h.voxOffset + (t * nz + z0) * planeVoxels * fileBpv;
@@ -129,7 +132,7 @@ class NiftiReader implements VolumeReader {
     let data: TypedArray = raw;
     if (this.planes > 1) {
       // file order is plane-major; the c axis is fastest in a Volume
-      data = allocateChecked(this.fileDtype, raw.length, 'channel reordering');
+      data = this.scale ? allocateChecked(this.fileDtype, raw.length, 'channel reordering') : slabBuffer(this.info, raw.length, into, what);
       const vox = (z1 - z0) * nx * ny;
       for (let t = 0; t < this.planes; t++) {
         for (let i = 0; i < vox; i++) {
@@ -139,7 +142,7 @@ class NiftiReader implements VolumeReader {
     }
     if (this.scale) {
       const { slope, inter } = this.scale;
-      const out = this.info.dtype === 'float64' ? data : allocateChecked('float32', data.length, 'scaled voxels');
+      const out = this.info.dtype === 'float64' && !into ? data : slabBuffer(this.info, data.length, into, what);
       for (let i = 0; i < data.length; i++) out[i] = data[i]! * slope + inter;
       data = out;
     }

@@ -3,13 +3,12 @@
 // decoded when their slab is read, and each must match the first.
 import { readdirSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
-import type { Volume } from '../volume.ts';
+import type { TypedArray, Volume } from '../volume.ts';
 import { LumenError } from '../errors.ts';
-import { allocateChecked } from './dtype.ts';
 import { readGif, readPng } from './image2d.ts';
 import { naturalSort } from './natural-sort.ts';
 import { openTiff } from './tiff-reader.ts';
-import { checkSlabRange, type VolumeInfo, type VolumeReader } from './reader.ts';
+import { checkSlabRange, slabBuffer, type VolumeInfo, type VolumeReader } from './reader.ts';
 
 const SLICE_EXTENSIONS = new Set(['.tif', '.tiff', '.png', '.gif']);
 
@@ -52,11 +51,11 @@ export async function openSlices(pathsOrDir: string | readonly string[]): Promis
 class SlicesReader implements VolumeReader {
   constructor(private readonly files: string[], readonly info: VolumeInfo, private cached: Volume | undefined) {}
 
-  async readSlices(z0: number, z1: number): Promise<Volume> {
+  async readSlices(z0: number, z1: number, into?: TypedArray): Promise<Volume> {
     checkSlabRange(this.info, z0, z1);
     const [, h, w, c] = this.info.shape;
     const per = h * w * c;
-    const out = allocateChecked(this.info.dtype, (z1 - z0) * per, `slices ${z0}–${z1}`);
+    const out = slabBuffer(this.info, (z1 - z0) * per, into, `slices ${z0}–${z1}`);
     for (let z = z0; z < z1; z++) {
       const file = this.files[z]!;
       const img = z === 0 && this.cached ? this.cached : await readImage2d(file);

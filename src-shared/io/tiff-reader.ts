@@ -10,7 +10,7 @@ import { TAG, num, nums, readTiffHeader, text, type Ifd } from './tiff-ifd.ts';
 import { tiffLayout, type TiffLayout } from './tiff-metadata.ts';
 import { HOST_LITTLE_ENDIAN, allocateChecked, bytesOf, dtypeFromTiff, formatBytes, isFloat, swapBytes } from './dtype.ts';
 import { decodeBlock, registerSafeDecoders, undoHorizontalPredictor } from './tiff-codecs.ts';
-import { checkSlabRange, type VolumeInfo, type VolumeReader } from './reader.ts';
+import { checkSlabRange, slabBuffer, type VolumeInfo, type VolumeReader } from './reader.ts';
 import type { GeoTIFF } from 'geotiff';
 
 const COMPRESSION_NAMES: Record<number, string> = {
@@ -191,12 +191,12 @@ class TiffReader implements VolumeReader {
     }
   }
 
-  async readSlices(z0: number, z1: number): Promise<Volume> {
+  async readSlices(z0: number, z1: number, into?: TypedArray): Promise<Volume> {
     checkSlabRange(this.info, z0, z1);
     const [, h, w, c] = this.info.shape;
     const dtype = this.info.dtype;
     const n = (z1 - z0) * h * w * c;
-    const out = allocateChecked(dtype, n, `slices ${z0}–${z1} of ${this.file.path}`);
+    const out = slabBuffer(this.info, n, into, `slices ${z0}–${z1} of ${this.file.path}`);
     const pc = this.layout.pageChannels;
     const scratch = pc > 1 ? allocateChecked(dtype, this.pageVoxels, 'one page') : undefined;
     for (let z = z0; z < z1; z++) {
