@@ -309,3 +309,38 @@ export function lzwEncode(data: Uint8Array): Uint8Array {
   if (nacc) out.push((acc << (8 - nacc)) & 0xff);
   return Uint8Array.from(out);
 }
+
+// ---------------------------------------------------------------- fuzz mutations
+
+const EXTREMES = [0, 0xff, 0xffff, 0xffffffff, 0x7fffffff, 0x80000000, 1, 2];
+
+/** One random corruption: bit flips, extreme integers, truncation, insertion or deletion. */
+export function mutate(src: Uint8Array, seed: number): Uint8Array {
+  const r = rng(seed);
+  const pick = (n: number) => Math.floor(r() * n);
+  // bias positions towards headers and the directory (often at the end of the file)
+  const pos = () => {
+    const u = r();
+    if (u < 0.35) return pick(Math.min(src.length, 400));
+    if (u < 0.6) return src.length - 1 - pick(Math.min(src.length, 600));
+    return pick(src.length);
+  };
+  // a real copy: Buffer.slice would alias the subject and mutations would pile up
+  let b = new Uint8Array(src);
+  const rounds = 1 + pick(3);
+  for (let k = 0; k < rounds; k++) {
+    const kind = pick(6);
+    if (kind === 0) { const p = Math.min(pos(), b.length - 1); b[p] = b[p]! ^ (1 << pick(8)); }
+    else if (kind === 1) { const p = Math.min(pos(), b.length - 1); b[p] = pick(256); }
+    else if (kind === 2 && b.length >= 4) {
+      const p = Math.min(pos(), b.length - 4);
+      const v = EXTREMES[pick(EXTREMES.length)]!;
+      new DataView(b.buffer).setUint32(Math.max(0, p), v, r() < 0.5);
+    } else if (kind === 3) b = b.slice(0, pick(b.length));
+    else if (kind === 4) { const p = pos(); const ins = new Uint8Array(1 + pick(16)).map(() => pick(256)); b = new Uint8Array([...b.subarray(0, p), ...ins, ...b.subarray(p)]); }
+    else { const p = pos(); b = new Uint8Array([...b.subarray(0, p), ...b.subarray(p + 1 + pick(16))]); }
+    if (b.length === 0) break;
+  }
+  return b;
+}
+
