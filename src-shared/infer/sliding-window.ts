@@ -19,9 +19,9 @@ import { throwIfCancelled, type CancelSignal } from './cancel.ts';
 export interface SlidingWindowOptions {
   /** patch extent z, y, x (2D models: y, x or 1, y, x); rounded up to the network's size multiple
    * and shrunk to the volume on short axes (anisotropic patches for thin stacks). Default 64³ / 256². */
-  patch?: number[];
+  patch?: readonly number[];
   /** fraction of a patch shared with each neighbour, for all axes or per axis (default 0.25) */
-  overlap?: number | number[];
+  overlap?: number | readonly number[];
   /** 'gaussian' (default, seamless) or 'constant' (plain average) */
   blend?: BlendMode;
   /** Gaussian σ as a fraction of the patch (default 1/8) */
@@ -29,10 +29,10 @@ export interface SlidingWindowOptions {
   /** patches per network run (default 1) */
   batch?: number;
   /** test-time flips: true = every combination of spatial axes, or explicit axis sets ([[], [2]] = identity + x) */
-  flips?: boolean | number[][];
+  flips?: boolean | readonly (readonly number[])[];
   /** voxels discarded at each patch side inside the volume (weight 0); for networks whose zero
    * padding would otherwise leak into the blend. Neighbours then overlap by at least 2·trim. */
-  trim?: number | number[];
+  trim?: number | readonly number[];
   /** 'zscore' (default, statistics from a subsample: normalize.ts), 'none', or given statistics */
   normalize?: 'zscore' | 'none' | ChannelStats;
   signal?: CancelSignal;
@@ -55,10 +55,11 @@ interface Item { ys: number; xs: number; flip: [boolean, boolean, boolean] }
 function flipSets(flips: SlidingWindowOptions['flips'], dims: 2 | 3): [boolean, boolean, boolean][] {
   if (!flips) return [[false, false, false]];
   const axes = dims === 3 ? [0, 1, 2] : [1, 2];
-  let sets: number[][];
+  let sets: readonly (readonly number[])[];
   if (flips === true) {
-    sets = [];
-    for (let m = 0; m < 1 << axes.length; m++) sets.push(axes.filter((_, i) => m & (1 << i)));
+    const all: number[][] = [];
+    for (let m = 0; m < 1 << axes.length; m++) all.push(axes.filter((_, i) => m & (1 << i)));
+    sets = all;
   } else {
     sets = flips;
   }
@@ -80,7 +81,7 @@ export async function streamSlidingWindow(model: PatchModel, source: SlabSource,
   const outC = model.outChannels;
   const multiple = model.dims === 3 ? model.sizeMultiple : [1, ...model.sizeMultiple];
   let wanted = opts.patch ?? (model.dims === 3 ? [64, 64, 64] : [1, 256, 256]);
-  if (model.dims === 2 && wanted.length === 2) wanted = [1, ...wanted];
+  if (model.dims === 2 && wanted.length === 2) wanted = [1, ...wanted] as readonly number[];
   if (wanted.length !== 3) throw new LumenError('bad-input', `the patch needs 3 sizes (z,y,x), got ${wanted.join(',')}`);
   if (model.dims === 2 && wanted[0] !== 1) throw new LumenError('bad-input', 'a 2D model takes patches of depth 1');
   const patch = fitPatch(wanted, multiple, [D, H, W]);
