@@ -5,7 +5,7 @@
 import { closeSync, openSync, writeSync, unlinkSync } from 'node:fs';
 import { zlibSync } from 'fflate';
 import type { DType, Geometry, Shape4, TypedArray, Volume } from '../volume.ts';
-import { BYTES_PER_VOXEL } from '../volume.ts';
+import { BYTES_PER_VOXEL, allocate } from '../volume.ts';
 import { LumenError } from '../errors.ts';
 import { HOST_LITTLE_ENDIAN, bytesOf, tiffSampleFormat } from './dtype.ts';
 import { checkSpacing } from './spacing.ts';
@@ -36,6 +36,11 @@ export class TiffStreamWriter {
   private fd: number | undefined;
   private pos = 0;
   private pagesWritten = 0;
+  private slicesDone = 0;
+  /** channels written as separate pages (ImageJ hyperstack) rather than as samples of a pixel */
+  private readonly pageChannels: number;
+  private readonly samples: number;
+  private plane: TypedArray | undefined;
   /** file position of the last directory's next-IFD pointer (header's first-IFD field at start) */
   private nextPointerAt: number;
   private readonly big: boolean;
@@ -51,12 +56,16 @@ export class TiffStreamWriter {
     this.compression = options.compression ?? 'none';
     this.level = options.level ?? 6;
     const bpv = BYTES_PER_VOXEL[spec.dtype];
-    this.pageBytes = h * w * c * bpv;
-    const estimate = d * (this.pageBytes * 1.01 + 4096) + 4096;
+    // ImageJ/Fiji only understand chunky samples for 8-bit RGB; any other multi-channel
+    // volume is written as a hyperstack, one page per channel, which Fiji opens as channels.
+    this.pageChannels = c > 1 && !(c === 3 && spec.dtype === 'uint8') ? c : 1;
+    this.samples = c / this.pageChannels;
+    this.pageBytes = h * w * this.samples * bpv;
+    const estimate = d * this.pageChannels * (this.pageBytes * 1.01 + 4096) + 4096;
     this.big = options.bigTiff ?? estimate >= CLASSIC_LIMIT;
     if (!this.big && estimate >= 2 ** 32) throw new LumenError('too-large', `a ${(estimate / 1e9).toFixed(1)} GB TIFF needs BigTIFF`);
-    this.rowsPerStrip = Math.max(1, Math.min(h, Math.floor(STRIP_TARGET / (w * c * bpv))));
-    this.description = imagejDescription(spec);
+    this.rowsPerStrip = Math.max(1, Math.min(h, Math.floor(STRIP_TARGET / (w * this.samples * bpv))));
+    this.description = imagejDescription(spec, this.pageChannels);
     try {
       this.fd = openSync(path, 'w');
     } catch (e) {
@@ -73,7 +82,7 @@ export class TiffStreamWriter {
 
   private readonly level: number;
 
-  get slicesWritten(): number { return this.pagesWritten; }
+  get slicesWritten(): number { return this.slicesDone; }
 
   /** Appends the slices of `slab` (a volume with the same y, x, c and dtype, any depth). */
   writeSlices(slab: Volume | TypedArray): void {
@@ -81,17 +90,30 @@ export class TiffStreamWriter {
     if ('dtype' in slab && !ArrayBuffer.isView(slab) && slab.dtype !== this.spec.dtype) {
       throw new LumenError('shape-mismatch', `slab is ${slab.dtype} but the TIFF being written is ${this.spec.dtype}`);
     }
-    const bytes = bytesOf(data);
-    if (bytes.length % this.pageBytes !== 0) throw new LumenError('shape-mismatch', `slab of ${bytes.length} bytes is not a whole number of ${this.pageBytes}-byte slices`);
-    const n = bytes.length / this.pageBytes;
-    if (this.pagesWritten + n > this.spec.shape[0]) throw new LumenError('shape-mismatch', `writing ${this.pagesWritten + n} slices into a TIFF declared with ${this.spec.shape[0]}`);
+    const [, h, w, c] = this.spec.shape;
+    const sliceValues = h * w * c;
+    if (data.length % sliceValues !== 0) throw new LumenError('shape-mismatch', `slab of ${data.length} values is not a whole number of ${w}×${h}×${c} slices`);
+    if (data.BYTES_PER_ELEMENT !== BYTES_PER_VOXEL[this.spec.dtype]) throw new LumenError('shape-mismatch', `slab values are ${data.BYTES_PER_ELEMENT} bytes but the TIFF holds ${this.spec.dtype}`);
+    const n = data.length / sliceValues;
+    if (this.slicesDone + n > this.spec.shape[0]) throw new LumenError('shape-mismatch', `writing ${this.slicesDone + n} slices into a TIFF declared with ${this.spec.shape[0]}`);
     if (!HOST_LITTLE_ENDIAN) throw new LumenError('unsupported', 'TIFF writing needs a little-endian machine');
-    for (let z = 0; z < n; z++) this.writePage(bytes.subarray(z * this.pageBytes, (z + 1) * this.pageBytes));
+    for (let z = 0; z < n; z++) {
+      const slice = data.subarray(z * sliceValues, (z + 1) * sliceValues);
+      if (this.pageChannels === 1) this.writePage(bytesOf(slice));
+      else {
+        const plane = (this.plane ??= allocate(this.spec.dtype, h * w));
+        for (let ch = 0; ch < c; ch++) {
+          for (let i = 0; i < plane.length; i++) plane[i] = slice[i * c + ch]!;
+          this.writePage(bytesOf(plane));
+        }
+      }
+      this.slicesDone++;
+    }
   }
 
   private writePage(page: Uint8Array): void {
-    const [, h, w, c] = this.spec.shape;
-    const rowBytes = w * c * BYTES_PER_VOXEL[this.spec.dtype];
+    const [, h, w] = this.spec.shape;
+    const rowBytes = w * this.samples * BYTES_PER_VOXEL[this.spec.dtype];
     const offsets: number[] = [];
     const counts: number[] = [];
     for (let y = 0; y < h; y += this.rowsPerStrip) {
@@ -108,7 +130,8 @@ export class TiffStreamWriter {
 
   private writeIfd(offsets: number[], counts: number[]): void {
     const { shape, dtype, geometry } = this.spec;
-    const [, h, w, c] = shape;
+    const [, h, w] = shape;
+    const c = this.samples;
     const bits = BYTES_PER_VOXEL[dtype] * 8;
     const rgb = c === 3 && dtype === 'uint8';
     const big = this.big;
@@ -193,8 +216,8 @@ export class TiffStreamWriter {
     const fd = this.fd;
     this.fd = undefined;
     closeSync(fd);
-    if (this.pagesWritten !== this.spec.shape[0]) {
-      throw new LumenError('shape-mismatch', `${this.path} was closed after ${this.pagesWritten} of ${this.spec.shape[0]} slices`);
+    if (this.slicesDone !== this.spec.shape[0]) {
+      throw new LumenError('shape-mismatch', `${this.path} was closed after ${this.slicesDone} of ${this.spec.shape[0]} slices`);
     }
   }
 
@@ -217,10 +240,12 @@ export function writeTiff(path: string, vol: Volume, options: TiffWriteOptions =
   }
 }
 
-function imagejDescription(spec: TiffStreamSpec): string {
-  const [d, , , c] = spec.shape;
-  const lines = ['ImageJ=1.54f', `images=${d}`];
+function imagejDescription(spec: TiffStreamSpec, pageChannels: number): string {
+  const [d] = spec.shape;
+  const lines = ['ImageJ=1.54f', `images=${d * pageChannels}`];
+  if (pageChannels > 1) lines.push(`channels=${pageChannels}`);
   if (d > 1) lines.push(`slices=${d}`);
+  if (pageChannels > 1) lines.push('hyperstack=true', 'mode=grayscale');
   if (spec.geometry.unit !== 'unknown') lines.push(`unit=${spec.geometry.unit === 'um' ? 'micron' : 'mm'}`);
   lines.push(`spacing=${spec.geometry.spacing[0]}`, 'loop=false');
   return lines.join('\n') + '\n';

@@ -35,12 +35,20 @@ describe('TIFF round trip (write → read)', () => {
     expect(sameVoxels(vol, back)).toBe(true);
   });
 
-  it('2-channel float32 (extra samples)', async () => {
-    const vol = patternVolume([2, 8, 9, 2], 'float32');
-    const f = tmp.file('c2.tif');
-    await writeVolume(f, vol);
-    expect(sameVoxels(vol, await readVolume(f))).toBe(true);
-  });
+  for (const [dtype, c] of [['float32', 2], ['uint16', 3], ['uint8', 4]] as const) {
+    it(`${c}-channel ${dtype} is written as an ImageJ hyperstack (one page per channel)`, async () => {
+      const vol = patternVolume([3, 8, 9, c], dtype);
+      const f = tmp.file(`c${c}-${dtype}.tif`);
+      await writeVolume(f, vol, { compression: 'deflate' });
+      const r = await openVolume(f);
+      const h = r.info.source.header as { pages: number; description: string };
+      expect(h.pages).toBe(3 * c);
+      expect(h.description).toContain(`channels=${c}`);
+      expect(h.description).toContain('hyperstack=true');
+      expect(sameVoxels(vol, await r.readSlices(0, 3))).toBe(true);
+      await r.close();
+    });
+  }
 
   it('forced BigTIFF, both compressions', async () => {
     for (const compression of ['none', 'deflate'] as const) {
@@ -198,6 +206,29 @@ describe('TIFF variants Lumen reads but does not write', () => {
     // voxel (z=1, c=2) comes from page c*Z + z = 5
     expect(v.data[1 * h * w * c + 2]).toBe(5);
     expect(v.data[1]).toBe(2); // (z=0, c=1) → page 2
+  });
+
+  it("ImageJ's >4 GB layout: one directory, images=N pages stored back to back", async () => {
+    const n = 3;
+    const all = patternVolume([n, h, w, 1], 'uint16', 3);
+    // encode one tall page holding all slices contiguously, then make its header say one slice
+    const bytes = encodeTestTiff({ width: w, height: h * n, dtype: 'uint16', pages: [all.data], description: `ImageJ=1.53t\nimages=${n}\nslices=${n}\n` });
+    const dv = new DataView(bytes.buffer);
+    const ifd = dv.getUint32(4, true);
+    for (let i = 0; i < dv.getUint16(ifd, true); i++) {
+      const p = ifd + 2 + i * 12;
+      const tag = dv.getUint16(p, true);
+      if (tag === 257 || tag === 278) dv.setUint32(p + 8, h, true);
+      if (tag === 279) dv.setUint32(p + 8, h * w * 2, true);
+    }
+    const f = tmp.file('imagej-big.tif');
+    writeFileSync(f, bytes);
+    const v = await readVolume(f);
+    expect(v.shape).toEqual([n, h, w, 1]);
+    expect(sameVoxels({ ...all, geometry: v.geometry }, v)).toBe(true);
+    // and cut short, it says where it ends
+    writeFileSync(f, bytes.subarray(0, 8 + h * w * 2 * 2 + 100));
+    await expect(openVolume(f)).rejects.toMatchObject({ code: expect.stringMatching(/truncated/) });
   });
 
   it('plain TIFF with resolution in centimetres gives µm spacing', async () => {
