@@ -1,7 +1,6 @@
 // Volumes in and out: the one entry point the app, CLI, inference and store use.
 // openVolume streams (headers now, slabs later); readVolume reads everything; writeVolume and
 // openVolumeWriter pick the format from the output file's extension.
-import { statSync } from 'node:fs';
 import type { DType, Geometry, Shape4, SourceInfo, Volume } from '../volume.ts';
 import { LumenError } from '../errors.ts';
 import { detectFormat, formatFromExtension } from './detect.ts';
@@ -122,10 +121,4 @@ export async function convertVolume(reader: VolumeReader, path: string, options:
     out.abort();
     throw e;
   }
-}
-
-/** Size of a file or folder entry in bytes (0 for folders); used by callers sizing work. */
-export function fileSize(path: string): number {
-  const st = statSync(path);
-  return st.isFile() ? st.size : 0;
 }

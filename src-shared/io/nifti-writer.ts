@@ -45,7 +45,13 @@ export function buildNiftiHeader(spec: NiftiWriteSpec): Uint8Array {
   let qform = 0, sform = 0;
   let quat = { b: 0, c: 0, d: 0 }, qoff = [0, 0, 0];
   let srow: number[] = [sx, 0, 0, 0, 0, sy, 0, 0, 0, 0, sz, 0];
-  if (src && typeof src.qformCode === 'number') {
+  // Copy the source header's orientation only if it still describes this grid: same x, y, z
+  // sizes and voxel sizes. A resampled or cropped volume gets a header built from its Geometry.
+  const factor = ({ 1: 1000, 3: 1 } as Record<number, number>)[(src?.xyztUnits ?? 0) & 7] ?? 1;
+  const sameGrid = !!src && typeof src.qformCode === 'number' && Array.isArray(src.dims) && Array.isArray(src.pixDims)
+    && src.dims[1] === nx && (src.dims[2] ?? 1) === ny && (src.dims[3] ?? 1) === nz
+    && [sx, sy, sz].every((v, i) => Math.abs(v - Math.abs(src.pixDims[i + 1]! * factor)) <= 1e-6 * Math.max(1, v));
+  if (src && sameGrid) {
     qform = src.qformCode; sform = src.sformCode;
     quat = { b: src.quaternB, c: src.quaternC, d: src.quaternD };
     qoff = [src.qoffsetX, src.qoffsetY, src.qoffsetZ];

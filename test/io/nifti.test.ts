@@ -181,3 +181,18 @@ describe('NIfTI round trip (write → read)', () => {
     expect(sameVoxels(vol, await readVolume(gz))).toBe(true);
   });
 });
+
+describe('NIfTI header copying is only done when the grid still matches', () => {
+  it('a cropped volume with a NIfTI source gets a header from its own geometry', async () => {
+    const mri = await openVolume(MRI);
+    const crop = await mri.readSlices(10, 20); // depth 10 ≠ header's 128
+    await mri.close();
+    const f = tmp.file('crop.nii');
+    const shifted = { ...crop, geometry: { ...crop.geometry, affine: [0.5, 0, 0, -42, 0, 0.5, 0, -57.5, 0, 0, 0.5, -25, 0, 0, 0, 1] } };
+    await writeVolume(f, shifted);
+    const back = await openVolume(f);
+    expect(back.info.shape).toEqual([10, 206, 168, 1]);
+    expect(back.info.geometry.affine).toEqual(shifted.geometry.affine);
+    await back.close();
+  });
+});
