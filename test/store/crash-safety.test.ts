@@ -2,7 +2,7 @@
 // project opens, passes quick_check, and holds exactly a committed state: labels equal to
 // replaying the journal's applied edits, every volume intact, and the label revision the
 // writer last reported — or, only if it was killed inside a store call, the one after.
-import { describe, it, expect } from 'vitest';
+import { describe, it, expect, afterAll } from 'vitest';
 import { spawn } from 'node:child_process';
 import { copyFileSync, openSync, readFileSync, statSync, writeSync, closeSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -12,7 +12,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ProjectStore } from '../../src-main/store/index.ts';
 import { SparseLabelVolume } from '../../src-shared/labels/index.ts';
-import { tempDir } from './helpers.ts';
+import { tempDir, removeTempDirs } from './helpers.ts';
 import { expectSameBytes, rng } from '../labels/helpers.ts';
 import { CRASH_LABEL_SHAPE, volumeForName } from './crash-fixture.ts';
 
@@ -86,6 +86,8 @@ function runAndKill(file: string, seed: number, r: () => number): Promise<ChildR
     });
   });
 }
+
+afterAll(removeTempDirs);
 
 describe('crash safety', () => {
   it(`survives ${ITERATIONS} SIGKILLs of a writer at random moments`, async () => {

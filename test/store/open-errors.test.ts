@@ -1,6 +1,6 @@
 // Opening anything that is not a healthy Lumen project must fail with a clear LumenError
 // and leave the file exactly as it was: same bytes, no -wal/-shm left beside it.
-import { describe, it, expect } from 'vitest';
+import { describe, it, expect, afterAll } from 'vitest';
 import { join } from 'node:path';
 import { openSync, writeSync, closeSync, writeFileSync, truncateSync, statSync, readFileSync, copyFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
@@ -8,7 +8,7 @@ import { ProjectStore, SCHEMA_VERSION } from '../../src-main/store/index.ts';
 import { isLumenError, type LumenErrorCode } from '../../src-shared/errors.ts';
 import { makeVolume } from '../../src-shared/volume.ts';
 import { paintBall } from '../../src-shared/labels/index.ts';
-import { tempDir, snapshot } from './helpers.ts';
+import { tempDir, removeTempDirs, snapshot } from './helpers.ts';
 import { rng } from '../labels/helpers.ts';
 
 function expectRefused(path: string, code: LumenErrorCode, message: RegExp): void {
@@ -40,6 +40,8 @@ function makeProject(dir: string): string {
   s.close();
   return path;
 }
+
+afterAll(removeTempDirs);
 
 describe('opening files that are not healthy Lumen projects', () => {
   it('a missing file', () => {

@@ -1,4 +1,4 @@
-import { describe, it, expect } from 'vitest';
+import { describe, it, expect, afterAll } from 'vitest';
 import { join } from 'node:path';
 import { writeFileSync, appendFileSync, rmSync, readdirSync } from 'node:fs';
 import Database from 'better-sqlite3';
@@ -10,7 +10,7 @@ import {
 } from '../../src-shared/labels/index.ts';
 import { makeVolume, type Volume } from '../../src-shared/volume.ts';
 import { isLumenError } from '../../src-shared/errors.ts';
-import { tempDir } from './helpers.ts';
+import { tempDir, removeTempDirs } from './helpers.ts';
 import { expectSameBytes, rng } from '../labels/helpers.ts';
 
 function noisyVolume(shape: [number, number, number, number], seed: number): Volume {
@@ -28,6 +28,8 @@ function expectSameVolume(a: Volume, b: Volume): void {
   expect(a.data.constructor).toBe(b.data.constructor);
   expectSameBytes(new Uint8Array(a.data.buffer, a.data.byteOffset, a.data.byteLength), new Uint8Array(b.data.buffer, b.data.byteOffset, b.data.byteLength));
 }
+
+afterAll(removeTempDirs);
 
 describe('ProjectStore round trips', () => {
   it('creates a project stamped with the Lumen application id, WAL and schema version', () => {

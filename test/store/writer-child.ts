@@ -34,7 +34,13 @@ function randomEdit(): LabelDelta {
   return eraseDisk(mem, { axis, index, center: [r() * Z, r() * Y], radius: 40 });
 }
 
+// The loop below never yields to the event loop, so nothing would stop it if the parent
+// died without killing it (a test timeout): leave when orphaned or after 30 s, whichever first.
+const parent = process.ppid;
+const deadline = Date.now() + 30_000;
+
 for (let n = 0; ; n++) {
+  if (process.ppid !== parent || Date.now() > deadline) process.exit(3);
   const k = r();
   if (k < 0.7) {
     const d = randomEdit();
