@@ -83,6 +83,8 @@ export class TiffStreamWriter {
   private readonly level: number;
 
   get slicesWritten(): number { return this.slicesDone; }
+  /** whether this file is being written as BigTIFF */
+  get bigTiff(): boolean { return this.big; }
 
   /** Appends the slices of `slab` (a volume with the same y, x, c and dtype, any depth). */
   writeSlices(slab: Volume | TypedArray): void {

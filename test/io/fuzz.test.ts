@@ -10,7 +10,7 @@ import omggif from 'omggif';
 import { isLumenError } from '../../src-shared/errors.ts';
 import type { Volume } from '../../src-shared/volume.ts';
 import { readVolume, writeVolume, writeTiff } from '../../src-shared/io/index.ts';
-import { DATA, encodeTestTiff, mutate, tempDir } from './helpers.ts';
+import { DATA, encodeTestNifti2, encodeTestTiff, mutate, tempDir } from './helpers.ts';
 
 const ITERATIONS = Number(process.env.LUMEN_FUZZ_ITERATIONS ?? 200);
 const tmp = tempDir();
@@ -43,6 +43,7 @@ async function subjects(): Promise<Record<string, { bytes: Uint8Array; ext: stri
     await writeVolume(f, mv);
     out[ext === '.nii' ? 'nifti' : 'nifti-gz'] = { ext, bytes: new Uint8Array(readFileSync(f)) };
   }
+  out.nifti2 = { ext: '.nii', bytes: encodeTestNifti2({ shape: [4, 20, 16, 1], data: m, datatype: 16, bitpix: 32 }, { pixdim: [0.5, 0.5, 0.5], srow: [0.5, 0, 0, 1, 0, 0.5, 0, 2, 0, 0, 0.5, 3], sformCode: 1 }) };
   const label = await readVolume(path.join(DATA, 'drive/labels/21_manual1.gif'));
   const lw = 32, lh = 24;
   const lab = new Uint8Array(lw * lh);

@@ -62,6 +62,15 @@ describe('TIFF round trip (write → read)', () => {
     }
   });
 
+  it('BigTIFF is chosen automatically only past 4 GB', () => {
+    const geometry = { spacing: [1, 1, 1] as [number, number, number], unit: 'um' as const };
+    const small = new TiffStreamWriter(tmp.file('auto-small.tif'), { shape: [1000, 1024, 1024, 1], dtype: 'uint16', geometry });
+    const large = new TiffStreamWriter(tmp.file('auto-large.tif'), { shape: [2100, 1024, 1024, 1], dtype: 'uint16', geometry });
+    expect([small.bigTiff, large.bigTiff]).toEqual([false, true]);
+    small.abort();
+    large.abort();
+  });
+
   it('streaming writer: slab by slab equals one piece; unknown unit survives', async () => {
     const vol = patternVolume([7, 33, 17, 1], 'float32');
     vol.geometry = { spacing: [1, 1, 1], unit: 'unknown' };
