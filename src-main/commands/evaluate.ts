@@ -1,0 +1,23 @@
+// `lumen evaluate --pred P --truth T [--mask M]`: Dice, IoU, precision, recall and the confusion
+// matrix as one JSON line; any non-zero voxel counts as foreground in all three files.
+import { readVolume } from '../../src-shared/io/index.ts';
+import { binaryScores } from '../../src-shared/eval/metrics.ts';
+import { LumenError } from '../../src-shared/errors.ts';
+import { parseArgs, flag, requiredFlag } from '../args.ts';
+
+export const summary = 'score a prediction against the truth (Dice, IoU, precision, recall, confusion)';
+
+export async function run(argv: string[]): Promise<number> {
+  const args = parseArgs(argv);
+  const pred = await readVolume(requiredFlag(args, 'pred'));
+  const truth = await readVolume(requiredFlag(args, 'truth'));
+  const maskPath = flag(args, 'mask');
+  const mask = maskPath ? await readVolume(maskPath) : undefined;
+  const voxels = (shape: number[]) => shape.slice(0, 3).join('×');
+  for (const [name, v] of [['truth', truth], ['mask', mask]] as const) {
+    if (v && voxels(v.shape) !== voxels(pred.shape)) throw new LumenError('shape-mismatch', `the ${name} is ${voxels(v.shape)} but the prediction is ${voxels(pred.shape)}`);
+  }
+  const first = (v: typeof pred) => { const c = v.shape[3]; return Float32Array.from({ length: v.data.length / c }, (_, i) => v.data[i * c]!); };
+  console.log(JSON.stringify(binaryScores(first(pred), first(truth), mask ? first(mask) : undefined)));
+  return 0;
+}

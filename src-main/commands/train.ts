@@ -1,0 +1,35 @@
+// `lumen train --image IMG --labels LAB [--image IMG2 --labels LAB2 …] --out MODEL.onnx`
+import { writeFileSync } from 'node:fs';
+import { exportOnnxModel } from '../../src-shared/nn/model-file.ts';
+import { LumenError } from '../../src-shared/errors.ts';
+import { createRuntime, type DeviceChoice } from '../runtime.ts';
+import { parseArgs, flag, requiredFlag } from '../args.ts';
+import { loadLabeledInput } from '../labeled-input.ts';
+import { runStrategy } from '../strategy-runner.ts';
+import { loadPretrained } from '../pretrained.ts';
+import type { LabeledVolume } from '../../src-shared/train/dataset.ts';
+
+export const summary = 'train a model on images with sparse or dense labels and save it as ONNX';
+
+export async function run(argv: string[]): Promise<number> {
+  const args = parseArgs(argv);
+  const started = performance.now();
+  const images = args.flags.get('image') ?? [], labels = args.flags.get('labels') ?? [];
+  if (images.length === 0 || images.length !== labels.length) throw new LumenError('bad-input', 'give one --labels for each --image');
+  const out = requiredFlag(args, 'out');
+  const runtime = createRuntime({ device: (flag(args, 'device') ?? 'auto') as DeviceChoice, log: (l) => process.stderr.write(`${l}\n`) });
+  const data: LabeledVolume[] = [];
+  for (let i = 0; i < images.length; i++) data.push((await loadLabeledInput(images[i]!, labels[i]!)).labeled);
+  if (data.some((v) => v.channels !== data[0]!.channels)) throw new LumenError('shape-mismatch', 'all images must have the same number of channels');
+  const pretrainedName = flag(args, 'model');
+  const result = await runStrategy(flag(args, 'strategy') ?? 'auto', data, {
+    effort: Number(flag(args, 'effort') ?? 1), seed: Number(flag(args, 'seed') ?? 0),
+    foregroundWeight: Number(flag(args, 'foreground-weight') ?? 1),
+    pretrained: pretrainedName ? loadPretrained(pretrainedName) : undefined,
+  }, runtime.factory);
+  const cfg = result.model.config;
+  const inputShape = cfg.dims === 3 ? [1, cfg.inChannels, 8, 96, 96] : [1, cfg.inChannels, 256, 256];
+  writeFileSync(out, exportOnnxModel({ ...result.model, provenance: { ...result.model.provenance, images, labels, trainedAt: new Date().toISOString() } }, inputShape));
+  console.log(JSON.stringify({ out, strategy: result.strategy, device: runtime.report().used, seconds: +((performance.now() - started) / 1000).toFixed(1), ...result.report }));
+  return 0;
+}

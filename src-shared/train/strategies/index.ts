@@ -1,0 +1,35 @@
+// Every strategy by name, and `auto`: the choice a user gets without knowing any of them.
+import { LumenError } from '../../errors.ts';
+import { isSparseSlices, type LabeledVolume } from '../dataset.ts';
+import type { Strategy, StrategyOptions } from '../strategy.ts';
+import { scratch } from './scratch.ts';
+import { finetune, finetuneFrozenMiddle, frozenEncoder } from './finetune.ts';
+import { sparse2d, pseudoLabel3d } from './pseudo-label.ts';
+
+export const STRATEGIES: Record<string, Strategy> = {
+  scratch,
+  finetune,
+  'finetune-frozen-middle': finetuneFrozenMiddle,
+  'frozen-encoder': frozenEncoder,
+  'sparse-2d': sparse2d,
+  'pseudo-label': pseudoLabel3d,
+};
+
+/**
+ * auto: sparse slices of a stack → 2D network + pseudo-labels + 3D network; a pretrained model of
+ * the same dimensionality and channels → fine-tune it; otherwise train from scratch.
+ */
+export function chooseStrategy(data: LabeledVolume[], options: StrategyOptions): string {
+  if (data.length && data.every(isSparseSlices)) return 'pseudo-label';
+  const p = options.pretrained;
+  const dims = data.every((v) => v.shape[0] === 1) ? 2 : 3;
+  if (p && p.config.dims === dims && p.config.inChannels === data[0]!.channels) return 'finetune';
+  return 'scratch';
+}
+
+export function strategyByName(name: string, data: LabeledVolume[], options: StrategyOptions): { name: string; run: Strategy } {
+  const resolved = name === 'auto' ? chooseStrategy(data, options) : name;
+  const run = STRATEGIES[resolved];
+  if (!run) throw new LumenError('bad-input', `unknown strategy '${name}'; choose one of: auto, ${Object.keys(STRATEGIES).join(', ')}`);
+  return { name: resolved, run };
+}

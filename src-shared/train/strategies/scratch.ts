@@ -1,0 +1,44 @@
+// Train from He initialisation, or from given weights (fine-tuning), on whatever is labeled:
+// unlabeled voxels carry zero loss weight, so sparse and dense labels use the same code.
+// 2D images (depth 1) get a 2D U-Net, stacks a 3D one.
+import type { UNetConfig } from '../../nn/unet.ts';
+import { fit } from '../fit.ts';
+import { holdOut, volumeSource, type LabeledVolume } from '../dataset.ts';
+import type { Strategy, StrategyOptions, StrategyContext, StrategyResult } from '../strategy.ts';
+import { model2d, modelAnisotropic3d } from './pseudo-label.ts';
+
+export function defaultModel(data: LabeledVolume[]): UNetConfig {
+  const channels = data[0]!.channels;
+  return data.every((v) => v.shape[0] === 1) ? model2d(channels) : modelAnisotropic3d(channels);
+}
+
+export interface TrainOnLabelsOptions {
+  model: UNetConfig;
+  init?: Map<string, Float32Array>;
+  frozen?: string[];
+  strategy: string;
+  baseSteps?: number;
+  lr?: number;
+}
+
+export async function trainOnLabels(data: LabeledVolume[], t: TrainOnLabelsOptions, options: StrategyOptions, ctx: StrategyContext): Promise<StrategyResult> {
+  const is2d = t.model.dims === 2;
+  const split = data.map((v) => holdOut(volumeSource(v, options.foregroundWeight ?? 1), 0.15));
+  const depth = is2d ? 1 : Math.min(8, ...data.map((v) => v.shape[0]));
+  const side = Math.min(is2d ? 128 : 96, ...data.map((v) => Math.min(v.shape[1], v.shape[2])));
+  const steps = Math.max(10, Math.round((t.baseSteps ?? 300) * (options.effort ?? 1)));
+  const phase = `${t.strategy} (${is2d ? '2D' : '3D'})`;
+  const r = await fit(ctx.factory, {
+    model: t.model, init: t.init, frozen: t.frozen, train: split.map((s) => s.train), validation: split.map((s) => s.validation),
+    patch: [depth, side, side], batch: is2d ? 4 : 2, steps, lr: t.lr ?? 3e-3, seed: options.seed,
+    augment: { flipZ: !is2d }, shouldStop: ctx.shouldStop,
+    onStep: (step, loss) => ctx.progress?.({ phase, step, steps, loss }),
+    onEval: (step, dice) => ctx.progress?.({ phase, step, steps, validationDice: dice }),
+  });
+  return {
+    model: { config: t.model, params: r.params, provenance: { strategy: t.strategy, steps: r.steps, frozen: t.frozen ?? [] } },
+    report: { steps: r.steps, validationDice: r.bestValidationDice, stoppedEarly: r.stoppedEarly },
+  };
+}
+
+export const scratch: Strategy = (data, options, ctx) => trainOnLabels(data, { model: defaultModel(data), strategy: 'scratch' }, options, ctx);

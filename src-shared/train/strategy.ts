@@ -1,0 +1,36 @@
+// The contract every training strategy meets: (labeled volumes, options, context) → model.
+import type { SessionFactory } from '../nn/session.ts';
+import type { ModelFile } from '../nn/model-file.ts';
+import type { LabeledVolume } from './dataset.ts';
+
+export interface StrategyProgress {
+  phase: string;
+  step: number;
+  steps: number;
+  loss?: number;
+  validationDice?: number;
+}
+
+export interface StrategyContext {
+  factory: SessionFactory;
+  progress?: (p: StrategyProgress) => void;
+  shouldStop?: () => boolean;
+}
+
+export interface StrategyOptions {
+  /** a pretrained model to start from (fine-tuning strategies) */
+  pretrained?: ModelFile;
+  /** multiplies every phase's step count: 0.25 for a quick look, 2 for a thorough run */
+  effort?: number;
+  /** relative loss weight of foreground voxels (thin structures) */
+  foregroundWeight?: number;
+  seed?: number;
+}
+
+export interface StrategyResult {
+  model: ModelFile;
+  /** what the strategy did and measured (phases, steps, held-out Dice) */
+  report: Record<string, unknown>;
+}
+
+export type Strategy = (data: LabeledVolume[], options: StrategyOptions, ctx: StrategyContext) => Promise<StrategyResult>;
