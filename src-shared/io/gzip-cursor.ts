@@ -6,7 +6,8 @@ import { Gunzip } from 'fflate';
 import { LumenError } from '../errors.ts';
 import type { FileBytes } from './file-bytes.ts';
 
-const CHUNK = 1 << 20;
+// Small input chunks bound each inflated burst (~64 MB at worst for all-zero data).
+const CHUNK = 1 << 16;
 
 export class GzipCursor {
   private stream!: Gunzip;
