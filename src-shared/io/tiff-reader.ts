@@ -62,6 +62,8 @@ class TiffReader implements VolumeReader {
   private readonly samples: number;
   private readonly pageVoxels: number;
   private geotiff: Promise<GeoTIFF> | undefined;
+  /** Photometric 0: 0 means white; flipped so that bright is always high, as elsewhere */
+  private readonly whiteIsZero: boolean;
 
   constructor(private readonly file: FileBytes) {
     const header = readTiffHeader(file);
@@ -90,6 +92,7 @@ class TiffReader implements VolumeReader {
       throw new LumenError('unsupported', `${where} stores ${bits}-bit ${kind} pixels; Lumen reads 8, 16 and 32-bit integer and 32/64-bit float TIFFs`);
     }
 
+    this.whiteIsZero = num(first, TAG.Photometric, 1) === 0 && (dtype === 'uint8' || dtype === 'uint16' || dtype === 'uint32');
     this.layout = tiffLayout(first, all.length, where);
     const pageCount = this.layout.imagejImages ?? all.length;
     if (header.cutAt !== undefined) {
@@ -204,6 +207,7 @@ class TiffReader implements VolumeReader {
         const pageIndex = this.layout.pageOf(z, ch);
         const dest = scratch ?? out.subarray((z - z0) * this.pageVoxels, (z - z0 + 1) * this.pageVoxels);
         await this.readPage(pageIndex, dest, dtype);
+        if (this.whiteIsZero) invert(dest, dtype);
         if (scratch) {
           // Channels stored as separate pages are interleaved into the c axis.
           const base = (z - z0) * h * w * pc;
@@ -317,3 +321,8 @@ class TiffReader implements VolumeReader {
   }
 }
 
+
+function invert(a: TypedArray, dtype: DType): void {
+  const max = dtype === 'uint8' ? 0xff : dtype === 'uint16' ? 0xffff : 0xffffffff;
+  for (let i = 0; i < a.length; i++) a[i] = max - a[i]!;
+}

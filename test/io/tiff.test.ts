@@ -135,6 +135,7 @@ describe('TIFF variants Lumen reads but does not write', () => {
     ['planar RGB uint8', { planar: true }, 'uint8', 3],
     ['chunky RGB uint16 big-endian', { bigEndian: true }, 'uint16', 3],
     ['reduced-resolution page skipped', { thumbnail: true }, 'uint8', 1],
+    ['palette (photometric 3) keeps the indices', { photometric: 3 }, 'uint8', 1],
     ['LZW uint8 multi-strip', { compression: 'lzw', rowsPerStrip: 6 }, 'uint8', 1],
     ['LZW uint16 + horizontal predictor', { compression: 'lzw', predictor: 2, rowsPerStrip: 7 }, 'uint16', 1],
     ['LZW big-endian int16 + predictor', { compression: 'lzw', predictor: 2, bigEndian: true }, 'int16', 1],
@@ -238,6 +239,12 @@ describe('TIFF variants Lumen reads but does not write', () => {
     // and cut short, it says where it ends
     writeFileSync(f, bytes.subarray(0, 8 + h * w * 2 * 2 + 100));
     await expect(openVolume(f)).rejects.toMatchObject({ code: expect.stringMatching(/truncated/) });
+  });
+
+  it('WhiteIsZero (photometric 0) is flipped so bright is high', async () => {
+    const f = tmp.file('wiz.tif');
+    writeFileSync(f, encodeTestTiff({ width: 2, height: 1, dtype: 'uint16', pages: [new Uint16Array([0, 65000])], photometric: 0 }));
+    expect(Array.from((await readVolume(f)).data)).toEqual([65535, 535]);
   });
 
   it('plain TIFF with resolution in centimetres gives µm spacing', async () => {
