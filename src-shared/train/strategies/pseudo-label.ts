@@ -24,14 +24,20 @@ export function modelAnisotropic3d(inChannels: number): UNetConfig {
 
 const steps = (base: number, effort = 1) => Math.max(10, Math.round(base * effort));
 
+/** The in-plane patch side: `preferred`, or less for small images. */
+export function patchSide(data: LabeledVolume[], preferred: number): number {
+  return Math.min(preferred, ...data.map((v) => Math.min(v.shape[1], v.shape[2])));
+}
+
 /** 2D phase on its own: also the `sparse-2d` strategy. */
 export const sparse2d: Strategy = async (data, options, ctx) => {
   const channels = data[0]!.channels;
   const model = model2d(channels);
   const split = sliceSources(data, options.foregroundWeight ?? 1).map((s) => holdOut(s, 0.15));
   const n = steps(300, options.effort);
+  const side = patchSide(data, 128);
   const r = await fit(ctx.factory, {
-    model, train: split.map((s) => s.train), validation: split.map((s) => s.validation), patch: [1, 128, 128], batch: 4,
+    model, train: split.map((s) => s.train), validation: split.map((s) => s.validation), patch: [1, side, side], batch: 4,
     steps: n, lr: 3e-3, seed: options.seed, augment: { flipZ: false }, shouldStop: ctx.shouldStop,
     onStep: (step, loss) => ctx.progress?.({ phase: '2D on labeled slices', step, steps: n, loss }),
     onEval: (step, dice) => ctx.progress?.({ phase: '2D on labeled slices', step, steps: n, validationDice: dice }),
@@ -56,7 +62,7 @@ export const pseudoLabel3d: Strategy = async (data, options, ctx) => {
   const depth = Math.min(8, ...data.map((v) => v.shape[0]));
   const n = steps(300, options.effort);
   const r = await fit(ctx.factory, {
-    model, train: split.map((s) => s.train), validation, patch: [depth, 96, 96], batch: 2, steps: n, lr: 3e-3,
+    model, train: split.map((s) => s.train), validation, patch: [depth, patchSide(data, 96), patchSide(data, 96)], batch: 2, steps: n, lr: 3e-3,
     seed: options.seed, augment: { flipZ: true }, shouldStop: ctx.shouldStop,
     onStep: (step, loss) => ctx.progress?.({ phase: '3D on labels + pseudo-labels', step, steps: n, loss }),
     onEval: (step, dice) => ctx.progress?.({ phase: '3D on labels + pseudo-labels', step, steps: n, validationDice: dice }),

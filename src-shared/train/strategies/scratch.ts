@@ -5,7 +5,7 @@ import type { UNetConfig } from '../../nn/unet.ts';
 import { fit } from '../fit.ts';
 import { holdOut, volumeSource, type LabeledVolume } from '../dataset.ts';
 import type { Strategy, StrategyOptions, StrategyContext, StrategyResult } from '../strategy.ts';
-import { model2d, modelAnisotropic3d } from './pseudo-label.ts';
+import { model2d, modelAnisotropic3d, patchSide } from './pseudo-label.ts';
 
 export function defaultModel(data: LabeledVolume[]): UNetConfig {
   const channels = data[0]!.channels;
@@ -25,7 +25,7 @@ export async function trainOnLabels(data: LabeledVolume[], t: TrainOnLabelsOptio
   const is2d = t.model.dims === 2;
   const split = data.map((v) => holdOut(volumeSource(v, options.foregroundWeight ?? 1), 0.15));
   const depth = is2d ? 1 : Math.min(8, ...data.map((v) => v.shape[0]));
-  const side = Math.min(is2d ? 128 : 96, ...data.map((v) => Math.min(v.shape[1], v.shape[2])));
+  const side = patchSide(data, is2d ? 128 : 96);
   const steps = Math.max(10, Math.round((t.baseSteps ?? 300) * (options.effort ?? 1)));
   const phase = `${t.strategy} (${is2d ? '2D' : '3D'})`;
   const r = await fit(ctx.factory, {
