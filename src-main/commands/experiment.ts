@@ -1,0 +1,77 @@
+// `lumen experiment CONFIG.json`: a learning-curve run (N labeled units × strategies × random
+// splits) written as JSON, a Markdown table and an SVG chart. CONFIG:
+//   { "name": "...", "dataset": { "kind": "drive", "root": "../shared/data/drive" },
+//     "n": [1, 2, 5, 10], "strategies": ["scratch", ...], "splits": 3, "testSize": 10,
+//     "effort": 1, "pretrained": { "strategy": "model name or file" }, "out": "docs/results/drive" }
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { LumenError } from '../../src-shared/errors.ts';
+import { runLearningCurve, summarize, toMarkdown, toSvg, type CurveCell } from '../../src-shared/eval/learning-curve.ts';
+import { binaryScores } from '../../src-shared/eval/metrics.ts';
+import { slidingWindowPredict, unetPatchModel } from '../../src-shared/infer/index.ts';
+import { planarToVolume } from '../../src-shared/train/volume-convert.ts';
+import { strategyByName } from '../../src-shared/train/strategies/index.ts';
+import { createRuntime, type DeviceChoice } from '../runtime.ts';
+import { parseArgs, flag } from '../args.ts';
+import { loadPretrained } from '../pretrained.ts';
+import { DRIVE_IDS, loadDriveCase, type DriveCase } from '../experiments/drive.ts';
+import { formatSeconds } from '../progress.ts';
+
+export const summary = 'run a learning-curve experiment from a JSON config (table + chart)';
+
+interface ExperimentConfig {
+  name: string;
+  dataset: { kind: 'drive'; root: string };
+  n: number[];
+  strategies: string[];
+  splits?: number;
+  testSize?: number;
+  effort?: number;
+  seed?: number;
+  pretrained?: Record<string, string>;
+  out: string;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const args = parseArgs(argv);
+  const configPath = args.positional[0];
+  if (!configPath) throw new LumenError('bad-input', 'usage: lumen experiment CONFIG.json');
+  let cfg: ExperimentConfig;
+  try { cfg = JSON.parse(readFileSync(configPath, 'utf8')); } catch (e) { throw new LumenError('bad-input', `cannot read ${configPath}: ${(e as Error).message}`); }
+  if (cfg.dataset?.kind !== 'drive') throw new LumenError('unsupported', `dataset kind '${cfg.dataset?.kind}' is not supported (supported: drive)`);
+  const base = dirname(resolve(configPath));
+  const runtime = createRuntime({ device: (flag(args, 'device') ?? 'auto') as DeviceChoice });
+  const cases = new Map<string, DriveCase>();
+  for (const id of DRIVE_IDS) cases.set(id, await loadDriveCase(resolve(base, cfg.dataset.root), id));
+
+  const started = performance.now();
+  const cells = await runLearningCurve(
+    { units: DRIVE_IDS, n: cfg.n, strategies: cfg.strategies, splits: cfg.splits ?? 3, testSize: cfg.testSize ?? 10, seed: cfg.seed ?? 0 },
+    async (train, test, strategyName, split) => {
+      const data = train.map((id) => cases.get(id)!.labeled);
+      const pretrainedName = cfg.pretrained?.[strategyName];
+      const options = { effort: cfg.effort ?? 1, seed: split, pretrained: pretrainedName ? loadPretrained(pretrainedName) : undefined };
+      const { run: strategy } = strategyByName(strategyName, data, options);
+      const { model } = await strategy(data, options, { factory: runtime.factory });
+      const patchModel = unetPatchModel(runtime.factory, model);
+      let tp = 0, fp = 0, fn = 0;
+      for (const id of test) {
+        const c = cases.get(id)!;
+        const prob = await slidingWindowPredict(patchModel, planarToVolume(c.labeled.image, c.labeled.shape, c.labeled.channels), { patch: [1, 256, 256], normalize: 'none' });
+        const s = binaryScores(Uint8Array.from(prob.data as Float32Array, (p) => (p > 0.5 ? 1 : 0)), c.truth, c.fov);
+        tp += s.confusion.tp; fp += s.confusion.fp; fn += s.confusion.fn;
+      }
+      return { dice: (2 * tp) / (2 * tp + fp + fn), iou: tp / (tp + fp + fn) };
+    },
+    (c: CurveCell, done, total) => process.stderr.write(`[${done}/${total}] split ${c.split} N=${c.n} ${c.strategy}: Dice ${c.dice.toFixed(3)} (${formatSeconds(c.seconds)}), ${formatSeconds((performance.now() - started) / 1000)} elapsed\n`),
+  );
+  const rows = summarize(cells);
+  const out = resolve(base, cfg.out);
+  mkdirSync(dirname(out), { recursive: true });
+  const title = `${cfg.name}: Dice (F1) on held-out DRIVE images inside the FOV, mean (sd) over ${cfg.splits ?? 3} splits`;
+  writeFileSync(`${out}.json`, JSON.stringify({ config: cfg, cells, summary: rows }, null, 2));
+  writeFileSync(`${out}.md`, toMarkdown(rows, title) + `\nRegenerate: \`node bin/lumen.mjs experiment ${configPath}\`\n`);
+  writeFileSync(`${out}.svg`, toSvg(rows, cfg.name));
+  console.log(JSON.stringify({ out, cells: cells.length, seconds: +((performance.now() - started) / 1000).toFixed(0), summary: rows }));
+  return 0;
+}
