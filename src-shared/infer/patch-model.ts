@@ -6,6 +6,7 @@ import { Tensor, type InferenceSession } from 'onnxruntime-common';
 import type { SessionFactory } from '../nn/session.ts';
 import { exportOnnxModel, type ModelFile } from '../nn/model-file.ts';
 import { sizeMultiple } from '../nn/unet.ts';
+import { fastInferenceBytes } from './fast-graph.ts';
 
 export interface PatchRunner {
   /** input [B, C, ...patch] float32 → output [B, outC, ...patch] float32 */
@@ -37,15 +38,22 @@ export async function sessionRunner(factory: SessionFactory, bytes: Uint8Array, 
   };
 }
 
-/** A Lumen U-Net (config + weights, e.g. from importOnnxModel) as a patch model. */
-export function unetPatchModel(factory: SessionFactory, model: Pick<ModelFile, 'config' | 'params'>): PatchModel {
+/**
+ * A Lumen U-Net (config + weights, e.g. from importOnnxModel) as a patch model. By default the
+ * session runs fast-graph.ts's equivalent graph (up-sampling as pointwise Conv + depth-to-space);
+ * `{ fast: false }` runs exactly what exportOnnxModel writes.
+ */
+export function unetPatchModel(factory: SessionFactory, model: Pick<ModelFile, 'config' | 'params'>, opts: { fast?: boolean } = {}): PatchModel {
   const { config } = model;
+  const bytes = (shape: number[]) => (opts.fast ?? true)
+    ? fastInferenceBytes(config, model.params, shape)
+    : exportOnnxModel({ config, params: model.params, provenance: {} }, shape);
   return {
     dims: config.dims,
     inChannels: config.inChannels,
     outChannels: config.outChannels,
     sizeMultiple: sizeMultiple(config),
-    open: (shape) => sessionRunner(factory, exportOnnxModel({ config, params: model.params, provenance: {} }, shape), shape),
+    open: (shape) => sessionRunner(factory, bytes(shape), shape),
   };
 }
 

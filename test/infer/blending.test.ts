@@ -16,7 +16,9 @@ import { sessionRunner, unetPatchModel } from '../../src-shared/infer/patch-mode
 import { axisStarts, fitPatch, patchGrid } from '../../src-shared/infer/tiles.ts';
 import { profile1d, weightSum } from '../../src-shared/infer/blend-weights.ts';
 import { buildInferenceGraph } from '../../src-shared/nn/trainer.ts';
-import { initParams } from '../../src-shared/nn/params.ts';
+import { exportOnnxModel } from '../../src-shared/nn/model-file.ts';
+import { fastInferenceBytes } from '../../src-shared/infer/fast-graph.ts';
+import { initParams, seededRandom } from '../../src-shared/nn/params.ts';
 import { blobVolume, convNetBytes, convNetModel, runtime } from './helpers.ts';
 
 const LAYERS = 3;
@@ -155,6 +157,29 @@ describe('sliding window = one whole pass for a translation-equivariant network'
 });
 
 describe('U-Nets on patches', () => {
+  it('the fast graph (up-sampling as pointwise Conv + depth-to-space) computes what the exported model computes', async () => {
+    const configs = [
+      { dims: 3 as const, inChannels: 2, outChannels: 2, channels: [4, 8, 8], norm: 'group' as const, groups: 2, downFactors: [[1, 2, 2], [2, 2, 2]] },
+      { dims: 3 as const, inChannels: 1, outChannels: 1, channels: [4, 8], norm: 'instance' as const, down: 'maxpool' as const },
+      { dims: 2 as const, inChannels: 1, outChannels: 1, channels: [4, 8, 16], norm: 'none' as const },
+    ];
+    for (const config of configs) {
+      const input = config.dims === 3 ? [2, config.inChannels, 8, 16, 12] : [2, 1, 16, 24];
+      const { specs } = buildInferenceGraph(config, input);
+      const params = initParams(specs, 9);
+      const rand = seededRandom(4);
+      const x = Float32Array.from({ length: input.reduce((a, b) => a * b) }, () => rand() * 2 - 1);
+      const a = await sessionRunner(runtime.factory, exportOnnxModel({ config, params, provenance: {} }, input), input);
+      const b = await sessionRunner(runtime.factory, fastInferenceBytes(config, params, input), input);
+      const ya = await a.run(x), yb = await b.run(x);
+      await a.release(); await b.release();
+      expect(yb.length).toBe(ya.length);
+      let m = 0;
+      for (let i = 0; i < ya.length; i++) m = Math.max(m, Math.abs(ya[i]! - yb[i]!));
+      expect(m).toBeLessThan(1e-5);
+    }
+  });
+
   it('3D U-Net (instance norm): output in [0,1] with the volume\'s shape; patch rounded to the size multiple', async () => {
     const config = { dims: 3 as const, inChannels: 1, outChannels: 1, channels: [4, 8, 8], norm: 'instance' as const };
     const { specs } = buildInferenceGraph(config, [1, 1, 8, 8, 8]);

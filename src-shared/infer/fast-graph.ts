@@ -1,0 +1,75 @@
+// The inference graph of a U-Net with one rewrite for speed on ONNX Runtime's CPU provider:
+// every ConvTranspose whose kernel equals its stride (the U-Net's up-sampling, no overlap between
+// kernel placements) becomes a 1×1×1 Conv to (out channels × kernel volume) channels followed by a
+// depth-to-space Reshape/Transpose/Reshape. The arithmetic is the same products and sums; ORT runs
+// the pointwise Conv as one GEMM instead of GEMM + col2im, ~30% faster for these layers (measured
+// on a 32→16 channel 32³→64³ up-sampling). Weights are baked in; everything else is copied node
+// for node from buildInferenceGraph, so names and results are those of exportOnnxModel.
+import { Graph, type Value } from '../nn/graph.ts';
+import * as op from '../nn/ops.ts';
+import { buildInferenceGraph } from '../nn/trainer.ts';
+import { serializeGraph } from '../nn/onnx-io.ts';
+import type { UNetConfig } from '../nn/unet.ts';
+
+export function fastInferenceBytes(config: UNetConfig, params: ReadonlyMap<string, Float32Array>, inputShape: number[]): Uint8Array {
+  const { graph: src } = buildInferenceGraph(config, inputShape);
+  const g = new Graph();
+  const map = new Map<string, Value>();
+  const srcInputs = new Map(src.inputs.map((v) => [v.name, v]));
+  const get = (name: string): Value | undefined => {
+    if (name === '') return undefined;
+    let v = map.get(name);
+    if (v) return v;
+    const inp = srcInputs.get(name);
+    if (inp) v = g.input(inp.name, inp.shape, inp.type);
+    else {
+      const c = src.constants.get(name);
+      if (!c) throw new Error(`fastInferenceBytes: unknown value ${name}`);
+      v = g.constant(c.data, c.value.shape, 'const');
+    }
+    map.set(name, v);
+    return v;
+  };
+  for (const node of src.nodes) {
+    if (node.op === 'ConvTranspose' && rewritable(src, node, params)) {
+      const [xName, wName, bName] = node.inputs as [string, string, string | undefined];
+      const x = get(xName)!;
+      const w = src.value(wName);
+      const [ci, co, ...k] = w.shape as number[];
+      const kv = k.reduce((a, b) => a * b, 1);
+      const wd = params.get(wName)!;
+      const w2 = new Float32Array(co! * kv * ci!);
+      for (let i = 0; i < ci!; i++) for (let o = 0; o < co!; o++) for (let j = 0; j < kv; j++) w2[(o * kv + j) * ci! + i] = wd[(i * co! + o) * kv + j]!;
+      const b2 = new Float32Array(co! * kv);
+      const bd = bName ? params.get(bName) : undefined;
+      if (bd) for (let o = 0; o < co!; o++) b2.fill(bd[o]!, o * kv, (o + 1) * kv);
+      const spatial = x.shape.slice(2);
+      const n = x.shape[0]!;
+      let y = op.conv(g, x, g.constant(w2, [co! * kv, ci!, ...k.map(() => 1)], 'up_w'), g.constant(b2, [co! * kv], 'up_b'));
+      y = op.reshape(g, y, [n, co!, ...k, ...spatial]);
+      const r = k.length;
+      // [n, co, k0.., s0..] → [n, co, s0, k0, s1, k1, ...]
+      const perm = [0, 1];
+      for (let a = 0; a < r; a++) perm.push(2 + r + a, 2 + a);
+      y = op.transpose(g, y, perm);
+      y = op.reshape(g, y, [n, co!, ...spatial.map((s, a) => s * k[a]!)]);
+      map.set(node.outputs[0]!, y);
+      continue;
+    }
+    const inputs = node.inputs.map(get);
+    const outs = g.node(node.op, inputs, node.outputs.map((o) => ({ shape: src.value(o).shape, type: src.value(o).type })), { ...node.attrs });
+    node.outputs.forEach((o, i) => map.set(o, outs[i]!));
+  }
+  for (const o of src.outputs) g.output(map.get(o.name)!);
+  return serializeGraph(g, { bake: params, graphName: 'lumen-segmentation-fast' });
+}
+
+function rewritable(src: Graph, node: Graph['nodes'][number], params: ReadonlyMap<string, Float32Array>): boolean {
+  const w = src.value(node.inputs[1]!);
+  const k = w.shape.slice(2);
+  const a = node.attrs;
+  const ints = (name: string) => (a[name]?.kind === 'ints' ? (a[name] as { value: number[] }).value : undefined);
+  const strides = ints('strides'), pads = ints('pads') ?? [], dil = ints('dilations') ?? [], outPad = ints('output_padding') ?? [];
+  return params.has(w.name) && (!node.inputs[2] || params.has(node.inputs[2]))
+    && !!strides && strides.every((s, i) => s === k[i]) && pads.every((p) => p === 0) && dil.every((d) => d === 1) && outPad.every((p) => p === 0);
+}
