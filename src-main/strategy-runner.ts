@@ -14,7 +14,7 @@ export async function runStrategy(name: string, data: LabeledVolume[], options: 
   const result = await run(data, options, {
     factory,
     progress: (p) => {
-      if (p.phase !== phase) { phase = p.phase; bar = new ProgressBar(p.phase, p.steps); }
+      if (p.phase !== phase) { phase = p.phase; bar = new ProgressBar(p.phase, p.steps); lastLoss = NaN; lastDice = NaN; }
       if (p.loss !== undefined) lastLoss = p.loss;
       if (p.validationDice !== undefined) lastDice = p.validationDice;
       const detail = [Number.isFinite(lastLoss) ? `loss ${lastLoss.toFixed(3)}` : '', Number.isFinite(lastDice) ? `held-out Dice ${lastDice.toFixed(3)}` : ''].filter(Boolean).join(', ');
