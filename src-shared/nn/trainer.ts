@@ -7,7 +7,7 @@ import * as op from './ops.ts';
 import { differentiate } from './autodiff.ts';
 import { buildOptimizer, stepScalars, type OptimizerConfig } from './optim.ts';
 import { segmentationLoss, type LossName } from './losses.ts';
-import { buildUNet, type UNetConfig } from './unet.ts';
+import { buildUNet, buildEncoderHeatmap, type UNetConfig } from './unet.ts';
 import { ParamScope, initParams, type ParamSpec } from './params.ts';
 import { serializeGraph } from './onnx-io.ts';
 import type { SessionFactory } from './session.ts';
@@ -23,6 +23,8 @@ export interface TrainerConfig {
   /** parameter-name patterns kept fixed: exact names or prefixes ending in '*' ('enc.*') */
   frozen?: string[];
   seed?: number;
+  /** 'segmentation' (default): the U-Net; 'heatmap': the encoder with a localization head */
+  network?: 'segmentation' | 'heatmap';
   /** extra loss terms over the parameters (e.g. a weight prior); returns a scalar added to the loss */
   regularizer?: (g: Graph, params: Map<string, Value>) => Value | undefined;
 }
@@ -91,7 +93,7 @@ export class Trainer {
     const target = g.input('target', labelShape);
     const weight = g.input('weight', labelShape);
     const ps = new ParamScope(g);
-    const net = buildUNet(g, image, config.model, ps);
+    const net = (config.network === 'heatmap' ? buildEncoderHeatmap : buildUNet)(g, image, config.model, ps);
     let loss = segmentationLoss(g, config.loss, net.logits, target, weight);
     const paramValues = new Map(ps.specs.map((s) => [s.name, g.value(s.name)] as [string, Value]));
     const extra = config.regularizer?.(g, paramValues);

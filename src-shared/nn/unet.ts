@@ -58,23 +58,30 @@ function normalize(ps: ParamScope, x: Value, cfg: UNetConfig, name: string): Val
   return op.add(g, op.mul(g, op.reshape(g, normed, x.shape), op.reshape(g, gamma, perChannel)), op.reshape(g, beta, perChannel));
 }
 
-export function buildUNet(g: Graph, input: Value, cfg: UNetConfig, ps: ParamScope = new ParamScope(g)): UNet {
-  const levels = cfg.channels.length;
-  const factors = (l: number) => cfg.downFactors?.[l - 1] ?? cube(cfg.dims, 2);
+/** The encoder arm alone: the feature map of every level, finest first. */
+export function buildEncoder(g: Graph, input: Value, cfg: UNetConfig, ps: ParamScope): Value[] {
   const skips: Value[] = [];
   let x = input;
-  for (let l = 0; l < levels; l++) {
+  for (let l = 0; l < cfg.channels.length; l++) {
     const enc = ps.scope(`enc.${l}.`);
     let stride = cube(cfg.dims, 1);
-    if (l > 0 && (cfg.down ?? 'strided-conv') === 'maxpool') x = op.maxPool(g, x, factors(l));
-    else if (l > 0) stride = factors(l);
+    if (l > 0 && (cfg.down ?? 'strided-conv') === 'maxpool') x = op.maxPool(g, x, levelFactors(cfg, l));
+    else if (l > 0) stride = levelFactors(cfg, l);
     x = convBlock(enc, x, cfg, '1', cfg.channels[l]!, stride);
     x = convBlock(enc, x, cfg, '2', cfg.channels[l]!, cube(cfg.dims, 1));
     skips.push(x);
   }
-  for (let l = levels - 2; l >= 0; l--) {
+  return skips;
+}
+
+const levelFactors = (cfg: UNetConfig, l: number) => cfg.downFactors?.[l - 1] ?? cube(cfg.dims, 2);
+
+export function buildUNet(g: Graph, input: Value, cfg: UNetConfig, ps: ParamScope = new ParamScope(g)): UNet {
+  const skips = buildEncoder(g, input, cfg, ps);
+  let x = skips.at(-1)!;
+  for (let l = cfg.channels.length - 2; l >= 0; l--) {
     const dec = ps.scope(`dec.${l}.`);
-    const f = factors(l + 1);
+    const f = levelFactors(cfg, l + 1);
     const inC = x.shape[1]!, outC = cfg.channels[l]!;
     const w = dec.param('up.weight', [inC, outC, ...f], { kind: 'he', fanIn: outC * f.reduce((a, b) => a * b, 1) });
     const b = dec.param('up.bias', [outC], { kind: 'zeros' });
@@ -86,6 +93,22 @@ export function buildUNet(g: Graph, input: Value, cfg: UNetConfig, ps: ParamScop
   const hw = ps.param('head.weight', [cfg.outChannels, x.shape[1]!, ...cube(cfg.dims, 1)], { kind: 'he', fanIn: x.shape[1]! });
   const hb = ps.param('head.bias', [cfg.outChannels], { kind: 'zeros' });
   return { logits: op.conv(g, x, hw, hb), encoderFeatures: skips, scope: ps };
+}
+
+/**
+ * The encoder as a localization network (Hu et al.): a 1×1 head on the coarsest features predicts
+ * a heatmap of object centres, upsampled (nearest) to the input size so it trains on the same
+ * patches and targets as segmentation. Parameters under `enc.*` are the U-Net's own, so the
+ * trained encoder drops straight into a segmentation network.
+ */
+export function buildEncoderHeatmap(g: Graph, input: Value, cfg: UNetConfig, ps: ParamScope = new ParamScope(g)): UNet {
+  const skips = buildEncoder(g, input, cfg, ps);
+  const deepest = skips.at(-1)!;
+  const hw = ps.param('loc.head.weight', [cfg.outChannels, deepest.shape[1]!, ...cube(cfg.dims, 1)], { kind: 'he', fanIn: deepest.shape[1]! });
+  const hb = ps.param('loc.head.bias', [cfg.outChannels], { kind: 'zeros' });
+  const coarse = op.conv(g, deepest, hw, hb);
+  const factors = sizeMultiple(cfg);
+  return { logits: factors.every((f) => f === 1) ? coarse : op.resize(g, coarse, factors, 'nearest'), encoderFeatures: skips, scope: ps };
 }
 
 /** The smallest input extent along each axis that the network maps back to the same size. */

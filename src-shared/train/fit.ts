@@ -17,6 +17,8 @@ export interface FitOptions {
   /** starting weights (fine-tuning); missing names start from He init */
   init?: Map<string, Float32Array>;
   frozen?: string[];
+  /** 'heatmap' trains the encoder as a localization network (targets: centre heatmaps, loss MSE) */
+  network?: TrainerConfig['network'];
   train: PatchSource[];
   /** held-out labeled data for the plateau schedule and early stopping (optional) */
   validation?: PatchSource[];
@@ -78,7 +80,7 @@ export async function fit(factory: SessionFactory, o: FitOptions): Promise<FitRe
   const rand = seededRandom(o.seed ?? 0);
   const trainer = await Trainer.create({
     model: o.model, batchShape, loss: o.loss ?? 'bce+dice', optimizer: o.optimizer ?? { kind: 'adam' },
-    frozen: o.frozen, seed: o.seed ?? 0, regularizer: o.regularizer,
+    frozen: o.frozen, seed: o.seed ?? 0, regularizer: o.regularizer, network: o.network,
   }, factory, o.init);
   const patchOpts: PatchOptions = { size: o.patch, flips: o.augment?.flips ?? true, flipZ: o.augment?.flipZ, rotations: o.augment?.rotations ?? true };
   const intensity = o.augment?.intensity === false ? undefined : (o.augment?.intensity ?? DEFAULT_INTENSITY_AUGMENT);
@@ -87,7 +89,7 @@ export async function fit(factory: SessionFactory, o: FitOptions): Promise<FitRe
   let validation: Patch | undefined;
   const valCount = o.validationPatches ?? batchSize * 2;
   const valShape = [valCount, channels, ...spatial];
-  if (o.validation?.length) {
+  if (o.validation?.length && o.network !== 'heatmap') {
     const vrand = seededRandom((o.seed ?? 0) + 1);
     validation = stackPatches(Array.from({ length: valCount }, (_, i) =>
       samplePatch(o.validation![i % o.validation!.length]!, { size: o.patch, labeledFraction: 1 }, vrand)));

@@ -22,9 +22,22 @@ export interface StrategyOptions {
   pretrained?: ModelFile;
   /** multiplies every phase's step count: 0.25 for a quick look, 2 for a thorough run */
   effort?: number;
+  /**
+   * Cheap point labels ("clicks" on objects) for localization pre-training, possibly on more
+   * images than carry masks. Without them, clicks are simulated from the masks' foreground.
+   */
+  pointUnits?: PointUnit[];
   /** relative loss weight of foreground voxels (thin structures) */
   foregroundWeight?: number;
   seed?: number;
+}
+
+export interface PointUnit {
+  shape: [number, number, number];
+  channels: number;
+  image: Float32Array;
+  /** z, y, x of each click */
+  points: [number, number, number][];
 }
 
 export interface StrategyResult {

@@ -5,6 +5,7 @@ import type { Strategy, StrategyOptions } from '../strategy.ts';
 import { scratch } from './scratch.ts';
 import { finetune, finetuneFrozenMiddle, frozenEncoder } from './finetune.ts';
 import { sparse2d, pseudoLabel3d } from './pseudo-label.ts';
+import { localizationPretrain } from './localization.ts';
 
 export const STRATEGIES: Record<string, Strategy> = {
   scratch,
@@ -13,6 +14,7 @@ export const STRATEGIES: Record<string, Strategy> = {
   'frozen-encoder': frozenEncoder,
   'sparse-2d': sparse2d,
   'pseudo-label': pseudoLabel3d,
+  'localization-pretrain': localizationPretrain,
 };
 
 /**
