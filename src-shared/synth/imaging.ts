@@ -53,7 +53,7 @@ export function twoPhoton(occupancy: Float32Array, _label: Uint8Array, shape: Sh
   const signal = opts.signal ?? 1, haze = opts.haze ?? 0.06, decay = opts.depthDecay ?? 60;
   const img = textured(occupancy, shape, opts.texture ?? 0.25, 4, rand);
   const slow = valueNoise(shape, [Math.max(2, 24 / sp[0]), 48, 48], rand);
-  const hazeField = fractalNoise(shape, [Math.max(2, 16 / sp[0]), 32, 32], 3, rand);
+  const hazeField = fractalNoise(shape, [Math.max(2, 16 / sp[0]), 32, 32], 2, rand);
   const un = opts.unevenness ?? 0.35;
   for (let i = 0; i < img.length; i++) {
     img[i] = signal * img[i]! * (1 + un * slow[i]!) + haze * signal * (1 + 0.8 * hazeField[i]!);
@@ -222,50 +222,53 @@ export function fundus2d(occupancy: Float32Array, _label: Uint8Array, shape: Sha
   const vig = opts.vignetting ?? 0.35, reflex = opts.reflex ?? 0.25;
   // vessels: soften the occupancy slightly (optics) before absorbing
   const v = gaussianBlur(new Float32Array(occupancy), s2, [0, 0.5, 0.5]);
-  const tex = fractalNoise(s2, [1, 40, 40], 4, rand); // choroidal mottling
+  const tex = fractalNoise(s2, [1, 40, 40], 3, rand); // choroidal mottling
   const illum = valueNoise(s2, [1, H / 2, W / 2], rand); // uneven illumination
   const grain = fractalNoise(s2, [1, 6, 6], 2, rand);
   const image = new Float32Array(3 * n);
   const fov = new Uint8Array(n);
   for (let y = 0, i = 0; y < H; y++) for (let x = 0; x < W; x++, i++) {
-    const rho = Math.hypot(y - fovC.y, x - fovC.x) / fovC.r;
+    const rho = Math.sqrt((y - fovC.y) ** 2 + (x - fovC.x) ** 2) / fovC.r;
     const inFov = rho <= 1;
     fov[i] = inFov ? 1 : 0;
-    const light = (1 - vig * Math.min(1, rho) ** 2.5) * (1 + 0.15 * illum[i]!);
+    const rc = rho < 1 ? rho : 1;
+    const light = (1 - vig * rc * rc * Math.sqrt(rc)) * (1 + 0.15 * illum[i]!);
     let disc = 0, mac = 0;
-    if (opts.disc) {
-      const d = Math.hypot(y - opts.disc.y, x - opts.disc.x) / opts.disc.r;
+    if (opts.disc && Math.abs(y - opts.disc.y) < 2 * opts.disc.r && Math.abs(x - opts.disc.x) < 2 * opts.disc.r) {
+      const d = Math.sqrt((y - opts.disc.y) ** 2 + (x - opts.disc.x) ** 2) / opts.disc.r;
       disc = d < 1 ? 1 : Math.exp(-((d - 1) ** 2) / 0.02); // sharp-ish rim
       disc *= 0.85 + 0.15 * Math.exp(-d * d * 4); // brighter cup
     }
     if (opts.macula) {
-      const d = Math.hypot(y - opts.macula.y, x - opts.macula.x) / opts.macula.r;
+      const d = Math.sqrt((y - opts.macula.y) ** 2 + (x - opts.macula.x) ** 2) / opts.macula.r;
       mac = Math.exp(-d * d);
     }
     const occ = v[i]!;
     let rf = 0;
-    if (opts.centre && opts.radius && reflex > 0) {
+    if (opts.centre && opts.radius && reflex > 0 && occ > 0) {
       const r = opts.radius[i]!, c = opts.centre[i]!;
       if (r > 2) rf = reflex * Math.min(1, (r - 2) / 2) * Math.max(0, (c - 0.6) / 0.4) ** 2;
     }
     for (let k = 0; k < 3; k++) {
       let b = col[k]! * (1 + (k === 0 ? 0.05 : 0.1) * tex[i]! + 0.03 * grain[i]!);
       b *= 1 - mac * (k === 0 ? 0.1 : 0.3);
-      b += disc * (k === 0 ? 0.25 : k === 1 ? 0.45 : 0.3) * (1 - b) * 1.6;
+      b += disc * (k === 0 ? 0.3 : k === 1 ? 0.5 : 0.25) * (1 - b) * (0.8 + 0.4 * tex[i]!);
       let p = b * (1 - abs[k]! * occ * (1 - 0.6 * disc)) + rf * occ * (k === 0 ? 0.3 : 1) * b;
       p *= light;
       image[k * n + i] = p;
     }
   }
   // optics, then the camera's noise; outside the FOV a dark, slightly noisy surround
+  const edge = new Float32Array(n);
+  for (let y = 0, i = 0; y < H; y++) for (let x = 0; x < W; x++, i++) {
+    const rho = Math.sqrt((y - fovC.y) ** 2 + (x - fovC.x) ** 2);
+    edge[i] = Math.min(1, Math.max(0, fovC.r - rho + 0.5));
+  }
+  const sd = opts.noise ?? 0.015, bl = opts.blur ?? 0.8;
   for (let k = 0; k < 3; k++) {
     const ch = image.subarray(k * n, (k + 1) * n);
-    gaussianBlur(ch, s2, [0, opts.blur ?? 0.8, opts.blur ?? 0.8]);
-    const sd = opts.noise ?? 0.015;
-    for (let i = 0; i < n; i++) {
-      const edge = Math.min(1, Math.max(0, (1 - Math.hypot(Math.floor(i / W) - fovC.y, (i % W) - fovC.x) / fovC.r) * fovC.r + 0.5));
-      ch[i] = Math.max(0, ch[i]! * edge + 0.02 * (1 - edge) + sd * rng.normal());
-    }
+    gaussianBlur(ch, s2, [0, bl, bl]);
+    for (let i = 0; i < n; i++) ch[i] = Math.max(0, ch[i]! * edge[i]! + 0.02 * (1 - edge[i]!) + sd * rng.normal());
   }
   return { image, fov };
 }

@@ -18,7 +18,7 @@ export interface NeuriteOptions {
   somaRadius?: Range;
   /** neurite radius range, world units; default [0.6, 1.4] */
   radius?: Range;
-  /** heading noise (radians per √unit); default 0.08 */
+  /** heading noise (radians per √unit); default 0.03 */
   tortuosity?: number;
   /** chance per world unit that a fibre branches; default 0.008 */
   branchRate?: number;
@@ -37,7 +37,7 @@ export function neuriteTubes3d(shape: Shape3, opts: NeuriteOptions, rand: Rand):
   const rng = new Rng(rand);
   const spacing = opts.spacing ?? [1, 1, 1];
   const ext: Vec3 = [(shape[0] - 1) * spacing[0], (shape[1] - 1) * spacing[1], (shape[2] - 1) * spacing[2]];
-  const rr = opts.radius ?? [0.6, 1.4], tort = opts.tortuosity ?? 0.08, rate = opts.branchRate ?? 0.008;
+  const rr = opts.radius ?? [0.6, 1.4], tort = opts.tortuosity ?? 0.03, rate = opts.branchRate ?? 0.008;
   const vari = opts.varicosity ?? 0.8, lenR = opts.length ?? [60, 250], maxSeg = opts.maxSegments ?? 40000;
   const queue: Fibre[] = [];
   const somata: { centre: Vec3; radius: number }[] = [];

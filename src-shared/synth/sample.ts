@@ -122,7 +122,7 @@ export function synthSample(kind: SynthKind, shape: Shape3, seed: number, overri
       const rel = relVolume(shape, spacing);
       const g: NeuriteOptions = {
         spacing, fibres: Math.max(1, Math.round(rng.uniform(4, 20) * Math.sqrt(rel))), somata: rng.int(0, Math.max(1, Math.round(2 * rel))),
-        radius: [0.6, rng.uniform(0.9, 1.8)], tortuosity: rng.uniform(0.04, 0.12), varicosity: rng.uniform(0, 1.2),
+        radius: [0.6, rng.uniform(0.9, 1.8)], tortuosity: rng.uniform(0.015, 0.05), varicosity: rng.uniform(0, 1.2),
         branchRate: rng.uniform(0, 0.015), ...overrides.geometry,
       };
       const geo = neuriteTubes3d(shape, g, rand);
@@ -160,7 +160,7 @@ export function synthSample(kind: SynthKind, shape: Shape3, seed: number, overri
       const scale = fovR / 270; // DRIVE's FOV radius is ~270 px
       const t = -side; // temporal direction in x (towards the macula)
       const roots: RootSpec[] = [];
-      const arc = 1 / (rng.uniform(0.45, 0.65) * fovR);
+      const arc = 1 / (rng.uniform(0.6, 0.9) * fovR);
       for (const vert of [-1, 1]) for (let k = 0; k < 2; k++) {
         // main superior/inferior arcades (an artery and a vein each), curving round the macula
         roots.push({
@@ -175,12 +175,13 @@ export function synthSample(kind: SynthKind, shape: Shape3, seed: number, overri
       }
       const g: VesselTreeOptions = {
         rootSpecs: roots, minRadius: rng.uniform(0.55, 0.75) * Math.max(1, scale * 0.8), tortuosity: rng.uniform(0.02, 0.05),
-        maxGenerations: rng.int(6, 8), lengthFactor: [15, 35], minBranchLength: rng.uniform(18, 30) * scale,
-        anastomosisProb: 0, taper: 0.002, asymmetry: [0.25, 0.9], turnJitter: arc * 0.3, withCentre: true, ...overrides.geometry,
+        maxGenerations: rng.int(5, 7), lengthFactor: [20, 45], minBranchLength: rng.uniform(35, 60) * scale,
+        anastomosisProb: 0, taper: 0.002, asymmetry: [0.2, 0.8], turnJitter: arc * 0.3, withCentre: true,
+        avoid: [{ centre: [0, macula.y, macula.x], radius: macula.r * 0.8 }], ...overrides.geometry,
       };
       const geo = vesselTree2d(shape, g, rand);
       const im: FundusOptions = {
-        fov, disc, macula, colour: [rng.uniform(0.65, 0.9), rng.uniform(0.3, 0.55), rng.uniform(0.15, 0.35)],
+        fov, disc, macula, colour: [rng.uniform(0.7, 0.95), rng.uniform(0.38, 0.55), rng.uniform(0.2, 0.35)],
         absorption: [rng.uniform(0.05, 0.15), rng.uniform(0.3, 0.5), rng.uniform(0.2, 0.45)], vignetting: rng.uniform(0.2, 0.5),
         reflex: rng.uniform(0, 0.35), noise: rng.uniform(0.005, 0.025), blur: rng.uniform(0.5, 1.1), ...overrides.imaging,
       };

@@ -49,8 +49,10 @@ export interface VesselTreeOptions {
   planarity?: number;
   /** relative radius loss per world unit along a branch; default 0.004 */
   taper?: number;
-  /** 2D: turn-rate noise added to each child's inherited turn (rad/unit); default 0 */
+  /** 2D: turn-rate noise added to each child's turn (rad/unit); the larger child keeps 0.8 of its parent's turn, the smaller none; default 0 */
   turnJitter?: number;
+  /** regions vessels steer around (world centre, radius) and stop inside (e.g. the fovea) */
+  avoid?: readonly { centre: Vec3; radius: number }[];
   /** safety cap on the number of centreline segments; default 40000 */
   maxSegments?: number;
   /** also compute centre/radius maps (for the fundus central reflex); default false */
@@ -113,8 +115,11 @@ function boundaryRoot(ext: Vec3, dims: 2 | 3, planarity: number, rng: Rng, radiu
   const side = rng.chance(0.5) ? 0 : 1;
   const pos: Vec3 = [dims === 2 ? 0 : rng.uniform(0, ext[0]), rng.uniform(0.1, 0.9) * ext[1], rng.uniform(0.1, 0.9) * ext[2]];
   pos[axis] = side ? ext[axis]! : 0;
-  const dir: Vec3 = dims === 2 ? [0, rng.normal() * 0.4, rng.normal() * 0.4] : [rng.normal() * 0.4 * (1 - planarity), rng.normal() * 0.4, rng.normal() * 0.4];
-  dir[axis] = side ? -1 : 1;
+  // head roughly towards the middle of the block, with some spread
+  const mid: Vec3 = [ext[0] / 2, ext[1] / 2, ext[2] / 2];
+  const to = normalize([dims === 2 ? 0 : (mid[0] - pos[0]) * (1 - planarity), mid[1] - pos[1], mid[2] - pos[2]]);
+  const dir: Vec3 = [dims === 2 ? 0 : to[0] + rng.normal() * 0.3 * (1 - planarity), to[1] + rng.normal() * 0.3, to[2] + rng.normal() * 0.3];
+  dir[axis] = side ? -Math.abs(dir[axis]!) - 0.3 : Math.abs(dir[axis]!) + 0.3;
   return { pos, dir: normalize(dir), radius };
 }
 
@@ -134,6 +139,8 @@ export function growTree(dims: 2 | 3, shape: Shape3, opts: VesselTreeOptions, ra
   const maxSeg = opts.maxSegments ?? 40000;
   const turnJitter = opts.turnJitter ?? 0;
   const crowd = new Crowding(ext, 8);
+  const avoid = opts.avoid ?? [];
+  const span = Math.max(8, dims === 2 ? Math.min(ext[1], ext[2]) : Math.max(Math.min(ext[1], ext[2]), ext[0]));
 
   const roots: RootSpec[] = opts.rootSpecs ? [...opts.rootSpecs] : [];
   if (!opts.rootSpecs) {
@@ -155,7 +162,9 @@ export function growTree(dims: 2 | 3, shape: Shape3, opts: VesselTreeOptions, ra
     const id = branches.length;
     branches.push({ parent: tip.parent, generation: tip.gen, radius: tip.r, anastomosis: false });
     let { pos, dir, r } = tip;
-    const L = Math.max(minLen, rng.range(lenF) * r);
+    // branch length ∝ radius, but a branch never spans more than about half the block, so small
+    // blocks still see bifurcations
+    const L = Math.min(Math.max(minLen, rng.range(lenF) * r), rng.uniform(0.2, 0.5) * span);
     let w: Vec3 = [0, 0, 0];
     let travelled = 0, left = false;
     while (travelled < L && segments.length < maxSeg) {
@@ -169,6 +178,23 @@ export function growTree(dims: 2 | 3, shape: Shape3, opts: VesselTreeOptions, ra
         d = [0, c * d[1] + s * d[2], -s * d[1] + c * d[2]];
       }
       if (planarity > 0) d = normalize([d[0] * (1 - 0.3 * planarity), d[1], d[2]]);
+      if (tip.gen === 0 && travelled > 2 * r) {
+        // trunks bend away from the block's faces rather than leave before their first split
+        for (let ax = dims === 2 ? 1 : 0; ax < 3; ax++) {
+          const near = r + 6;
+          if (pos[ax]! < near && d[ax]! < 0) d[ax] = d[ax]! + 0.25;
+          else if (pos[ax]! > ext[ax]! - near && d[ax]! > 0) d[ax] = d[ax]! - 0.25;
+        }
+        d = normalize(d);
+      }
+      let blocked = false;
+      for (const av of avoid) {
+        const away: Vec3 = [pos[0] - av.centre[0], pos[1] - av.centre[1], pos[2] - av.centre[2]];
+        const dist = norm(away);
+        if (dist < av.radius * 0.6) blocked = true;
+        else if (dist < av.radius * 1.6) d = normalize(add(d, away, (0.25 * step * (1.6 - dist / av.radius)) / dist));
+      }
+      if (blocked) break;
       const next = add(pos, d, step);
       const rNext = Math.max(minR, r * (1 - taper * step));
       segments.push({ a: pos, b: next, ra: r, rb: rNext, generation: tip.gen, branch: id });
@@ -196,8 +222,8 @@ export function growTree(dims: 2 | 3, shape: Shape3, opts: VesselTreeOptions, ra
       if (score < bestScore) { bestScore = score; best = [d1, d2]; }
     }
     const tj = () => (turnJitter ? rng.normal() * turnJitter : 0);
-    queue.push({ pos, dir: best![0], r: r1, gen: tip.gen + 1, parent: id, turn: tip.turn + tj() });
-    queue.push({ pos, dir: best![1], r: r2, gen: tip.gen + 1, parent: id, turn: tip.turn * 0.5 + tj() });
+    queue.push({ pos, dir: best![0], r: r1, gen: tip.gen + 1, parent: id, turn: tip.turn * 0.8 + tj() });
+    queue.push({ pos, dir: best![1], r: r2, gen: tip.gen + 1, parent: id, turn: tj() });
   }
 
   // anastomoses: a tip joins the nearest segment end of another lineage ahead of it
