@@ -94,3 +94,8 @@ console.log(JSON.stringify({
   ...(streaming ? { streaming } : {}),
   maxRSS: process.resourceUsage().maxRSS * 1024,
 }));
+// the issue's bound: a 4 GB stack streams with a peak RSS under 1.5 GB
+if (streaming && (streaming as { maxRSS: number }).maxRSS >= 1.5e9) {
+  console.error(`streaming peak RSS ${(streaming as { maxRSS: number }).maxRSS} ≥ 1.5 GB`);
+  process.exitCode = 1;
+}

@@ -1,14 +1,20 @@
 // Runs inference jobs in worker threads: the caller (Electron main process, CLI) gets progress
 // events and can cancel. Cancel sets a flag the worker checks between patch batches and between
 // post-processing slices; the worker then aborts its writer (no partial file) and the promise
-// rejects with LumenError('cancelled'). If the worker has not stopped within `hardStopMs` (a very
-// long network run), it is terminated and its partial output removed from here.
+// rejects with LumenError('cancelled').
+// ONNX Runtime's node binding runs a session synchronously on the worker's thread, so the worker
+// can only notice the flag between network runs. When a run is longer than `settleMs` (big
+// patches), the promise is rejected after `settleMs` anyway: partial files of a file output are
+// removed from here, the worker finishes its current run in the background, sees the flag and
+// exits without writing more; should it have been past its last check and completed the output,
+// that output is deleted as soon as it reports, so a cancelled job never leaves a file.
 import { Worker } from 'node:worker_threads';
 import { readdirSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { LumenError, type LumenErrorCode } from '../src-shared/errors.ts';
 import type { InferProgress } from '../src-shared/infer/cancel.ts';
 import type { InferenceJob, InferenceJobResult } from './workers/inference-job.ts';
+import { ProjectStore } from './store/index.ts';
 
 export type { InferenceJob, InferenceJobResult, JobInput, JobOutput } from './workers/inference-job.ts';
 
@@ -21,8 +27,8 @@ export interface InferenceHandle {
 export interface InferenceHooks {
   onProgress?: (p: InferProgress) => void;
   onLog?: (line: string) => void;
-  /** terminate the worker if it has not stopped this long after cancel() (default 3000 ms) */
-  hardStopMs?: number;
+  /** reject this long after cancel() even if the worker is still inside a network run (default 800 ms) */
+  settleMs?: number;
 }
 
 const BOOT = new URL('./workers/boot.mjs', import.meta.url);
@@ -42,19 +48,31 @@ export function startInference(job: InferenceJob, hooks: InferenceHooks = {}): I
   const worker = new Worker(BOOT, { workerData: { entry: ENTRY, job } });
   let cancelled = false;
   let settled = false;
-  let hardStop: ReturnType<typeof setTimeout> | undefined;
+  let settleTimer: ReturnType<typeof setTimeout> | undefined;
+  let settleEarly: (() => void) | undefined;
+  const cancelledError = () => new LumenError('cancelled', 'inference was cancelled');
+  /** a job that completed although it was cancelled: remove what it wrote */
+  const undo = (r: InferenceJobResult) => {
+    if (job.output.kind === 'file') { try { unlinkSync(job.output.path); } catch { /* gone */ } }
+    else if (r.volumeId !== undefined) {
+      const store = ProjectStore.open(job.output.project);
+      try { store.deleteVolume(r.volumeId); } finally { store.close(); }
+    }
+  };
   const result = new Promise<InferenceJobResult>((resolve, reject) => {
     const finish = (fn: () => void) => {
       if (settled) return;
       settled = true;
-      if (hardStop) clearTimeout(hardStop);
+      if (settleTimer) clearTimeout(settleTimer);
       fn();
     };
     worker.on('message', (m: { type: string; progress?: InferProgress; line?: string; result?: InferenceJobResult; code?: LumenErrorCode; message?: string; stack?: string }) => {
-      if (m.type === 'progress') hooks.onProgress?.(m.progress!);
+      if (m.type === 'progress') { if (!cancelled) hooks.onProgress?.(m.progress!); }
       else if (m.type === 'log') hooks.onLog?.(m.line!);
-      else if (m.type === 'done') finish(() => resolve(m.result!));
-      else if (m.type === 'error') {
+      else if (m.type === 'done') {
+        if (cancelled) { undo(m.result!); finish(() => reject(cancelledError())); }
+        else finish(() => resolve(m.result!));
+      } else if (m.type === 'error') {
         finish(() => {
           const err = m.code ? new LumenError(m.code, m.message!) : new Error(m.message);
           if (m.stack && !m.code) err.stack = m.stack;
@@ -66,9 +84,13 @@ export function startInference(job: InferenceJob, hooks: InferenceHooks = {}): I
     worker.on('exit', (code) => finish(() => {
       if (cancelled) {
         if (job.output.kind === 'file') removePartials(job.output.path);
-        reject(new LumenError('cancelled', 'inference was cancelled'));
+        reject(cancelledError());
       } else reject(new Error(`the inference worker stopped unexpectedly (exit code ${code})`));
     }));
+    settleEarly = () => finish(() => {
+      if (job.output.kind === 'file') removePartials(job.output.path);
+      reject(cancelledError());
+    });
   });
   return {
     result,
@@ -76,8 +98,7 @@ export function startInference(job: InferenceJob, hooks: InferenceHooks = {}): I
       if (cancelled || settled) return;
       cancelled = true;
       worker.postMessage({ type: 'cancel' });
-      hardStop = setTimeout(() => { void worker.terminate(); }, hooks.hardStopMs ?? 3000);
-      hardStop.unref?.();
+      settleTimer = setTimeout(() => settleEarly?.(), hooks.settleMs ?? 800);
     },
   };
 }

@@ -168,6 +168,9 @@ export async function predictToSink(model: PatchModel, source: SlabSource, openS
         report('postprocess', V * pass + (z + 1) * HW);
       }
     }
+    // a cancel that arrived during the last network run is delivered on a macrotask: let it in
+    await new Promise((resolve) => setImmediate(resolve));
+    throwIfCancelled(opts.signal);
     await sink!.close();
     sink = undefined;
     report(phase, total);

@@ -35,7 +35,7 @@ beforeAll(async () => {
   await writeVolume(tmp.path('small.tif'), makeVolume([16, 40, 40, 1], 'uint16', Uint16Array.from(blobVolume(16, 40, 40, 2), (v) => Math.round(1000 + 800 * v)), geometry));
 });
 
-const outFiles = (dir: string) => readdirSync(dir).filter((f) => f !== 'model.onnx' && f !== 'img.tif' && f !== 'small.tif' && !f.startsWith('store'));
+const outFiles = (dir: string) => readdirSync(dir).filter((f) => f !== 'model.onnx' && f !== 'big.onnx' && f !== 'img.tif' && f !== 'small.tif' && !f.startsWith('store'));
 
 describe('inference service (worker thread)', () => {
   it('progress: monotonic, one total, reaches it; phases in order; ETA given', async () => {
@@ -74,6 +74,24 @@ describe('inference service (worker thread)', () => {
     expect(isLumenError(err, 'cancelled')).toBe(true);
     expect(stoppedIn).toBeLessThan(1000);
     expect(outFiles(tmp.dir).filter((f) => f !== 'a.tif')).toEqual([]);
+  });
+
+  it('cancel during network runs longer than a second: rejected within a second, no file then or later', async () => {
+    const big = { ...config, channels: [8, 16] };
+    const { specs } = buildInferenceGraph(big, [1, 1, 8, 8, 8]);
+    writeFileSync(tmp.path('big.onnx'), exportOnnxModel({ config: big, params: initParams(specs, 4), provenance: {} }, [1, 1, 8, 8, 8]));
+    let cancelledAt = 0, runSeconds = 0;
+    const started = performance.now();
+    const handle = startInference({
+      model: { path: tmp.path('big.onnx') }, input: { kind: 'file', path: tmp.path('img.tif') }, output: { kind: 'file', path: tmp.path('e.tif') },
+      device: 'cpu', threads: 2, options: { patch: [48, 96, 96], flips: true },
+    }, { onProgress: (p) => { if (p.phase === 'predict' && p.done > 0 && !cancelledAt) { cancelledAt = performance.now(); runSeconds = (cancelledAt - started) / 1000; handle.cancel(); } } });
+    const err = await handle.result.then(() => undefined, (e: unknown) => e);
+    expect(isLumenError(err, 'cancelled')).toBe(true);
+    expect(performance.now() - cancelledAt).toBeLessThan(1000);
+    expect(outFiles(tmp.dir).filter((f) => f.startsWith('e.') || f.startsWith('e-'))).toEqual([]);
+    await new Promise((r) => setTimeout(r, Math.max(1500, 1500 * runSeconds)));
+    expect(outFiles(tmp.dir).filter((f) => f.startsWith('e.') || f.startsWith('e-'))).toEqual([]);
   });
 
   it('in-process cancellation with an AbortSignal, during post-processing too', async () => {
