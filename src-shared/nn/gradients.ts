@@ -82,6 +82,7 @@ export const GRADIENT_RULES: Record<string, GradRule> = {
     const y = output(g, n);
     return [op.mul(g, dy, op.mul(g, y, op.sub(g, g.scalar(1), y)))];
   },
+  Tanh: (g, n, dy) => { const y = output(g, n); return [op.mul(g, dy, op.sub(g, g.scalar(1), op.mul(g, y, y)))]; },
   Softplus: (g, n, dy) => [op.mul(g, dy, op.sigmoid(g, input(g, n, 0)))],
   Exp: (g, n, dy) => [op.mul(g, dy, output(g, n))],
   Log: (g, n, dy) => [op.div(g, dy, input(g, n, 0))],

@@ -52,6 +52,7 @@ export const abs = unary('Abs');
 export const softplus = unary('Softplus');
 export const identity = unary('Identity');
 export const reciprocal = unary('Reciprocal');
+export const tanh = unary('Tanh');
 
 export function leakyRelu(g: Graph, x: Value, alpha = 0.01): Value {
   return g.node('LeakyRelu', [x], [{ shape: x.shape }], { alpha: float(alpha) })[0]!;

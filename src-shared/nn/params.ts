@@ -3,7 +3,7 @@
 import type { Graph, Value } from './graph.ts';
 import { numel } from './graph.ts';
 
-export type Init = { kind: 'he'; fanIn: number } | { kind: 'zeros' } | { kind: 'ones' };
+export type Init = { kind: 'he'; fanIn: number } | { kind: 'zeros' } | { kind: 'ones' } | { kind: 'constant'; value: number };
 
 export interface ParamSpec { name: string; shape: number[]; init: Init }
 
@@ -16,11 +16,16 @@ export class ParamScope {
   constructor(
     readonly g: Graph,
     private readonly prefix = '',
-    private readonly shared: { specs: ParamSpec[]; bindings: ReadonlyMap<string, Value> } = { specs: [], bindings: new Map() },
+    private readonly shared: { specs: ParamSpec[]; bindings: Map<string, Value> } = { specs: [], bindings: new Map() },
   ) {}
 
   static withBindings(g: Graph, bindings: ReadonlyMap<string, Value>): ParamScope {
-    return new ParamScope(g, '', { specs: [], bindings });
+    return new ParamScope(g, '', { specs: [], bindings: new Map(bindings) });
+  }
+
+  /** From now on, the parameter `name` (full name) is `value` wherever a model asks for it. */
+  bind(name: string, value: Value): void {
+    this.shared.bindings.set(name, value);
   }
 
   get specs(): ParamSpec[] { return this.shared.specs; }
@@ -68,6 +73,7 @@ export function initParams(specs: readonly ParamSpec[], seed: number): Map<strin
   for (const s of specs) {
     const data = new Float32Array(numel(s.shape));
     if (s.init.kind === 'ones') data.fill(1);
+    else if (s.init.kind === 'constant') data.fill(s.init.value);
     else if (s.init.kind === 'he') {
       const std = Math.sqrt(2 / s.init.fanIn);
       for (let i = 0; i < data.length; i++) data[i] = normal() * std;

@@ -6,7 +6,7 @@ import * as op from './ops.ts';
 import type { OptimizerConfig } from './optim.ts';
 import { segmentationLoss, type LossName } from './losses.ts';
 import { buildUNet, buildEncoderHeatmap, type UNetConfig } from './unet.ts';
-import type { ParamSpec } from './params.ts';
+import type { ParamScope, ParamSpec } from './params.ts';
 import type { SessionFactory } from './session.ts';
 import { GraphTrainer } from './graph-trainer.ts';
 
@@ -23,8 +23,18 @@ export interface TrainerConfig {
   seed?: number;
   /** 'segmentation' (default): the U-Net; 'heatmap': the encoder with a localization head */
   network?: 'segmentation' | 'heatmap';
-  /** extra loss terms over the parameters (e.g. a weight prior); returns a scalar added to the loss */
-  regularizer?: (g: Graph, params: Map<string, Value>) => Value | undefined;
+  /** variational weights, weight priors and the like: see TrainerExtension */
+  extension?: TrainerExtension;
+}
+
+/** Hooks for training schemes beyond plain weights (e.g. the Deep Weight Prior). */
+export interface TrainerExtension {
+  /** before the network is built: bind parameter names to computed values, declare extra inputs */
+  prepare?(g: Graph, ps: ParamScope): void;
+  /** after: a scalar added to the loss */
+  loss?(g: Graph, ps: ParamScope): Value | undefined;
+  /** values for the extra inputs, drawn afresh every step (e.g. noise) */
+  feeds?(): Record<string, Float32Array>;
 }
 
 export interface Batch { image: Float32Array; target: Float32Array; weight: Float32Array }
@@ -54,9 +64,10 @@ export class Trainer {
         const image = g.input('image', config.batchShape);
         const target = g.input('target', labelShape);
         const weight = g.input('weight', labelShape);
+        config.extension?.prepare?.(g, ps);
         const net = (config.network === 'heatmap' ? buildEncoderHeatmap : buildUNet)(g, image, config.model, ps);
         const loss = segmentationLoss(g, config.loss, net.logits, target, weight);
-        const extra = config.regularizer?.(g, new Map(ps.specs.map((s) => [s.name, g.value(s.name)] as [string, Value])));
+        const extra = config.extension?.loss?.(g, ps);
         return extra ? op.add(g, loss, extra) : loss;
       },
     }, factory, initial);
@@ -64,7 +75,7 @@ export class Trainer {
   }
 
   step(batch: Batch, lr: number): Promise<number> {
-    return this.inner.step({ image: batch.image, target: batch.target, weight: batch.weight }, lr);
+    return this.inner.step({ ...this.config.extension?.feeds?.(), image: batch.image, target: batch.target, weight: batch.weight }, lr);
   }
 
   parameters(): Map<string, Float32Array> { return this.inner.parameters(); }

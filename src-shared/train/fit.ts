@@ -37,7 +37,7 @@ export interface FitOptions {
   /** evaluations without improvement before training stops */
   stopPatience?: number;
   seed?: number;
-  regularizer?: TrainerConfig['regularizer'];
+  extension?: TrainerConfig['extension'];
   onStep?: (step: number, loss: number, lr: number) => void;
   onEval?: (step: number, dice: number) => void;
   shouldStop?: () => boolean;
@@ -80,7 +80,7 @@ export async function fit(factory: SessionFactory, o: FitOptions): Promise<FitRe
   const rand = seededRandom(o.seed ?? 0);
   const trainer = await Trainer.create({
     model: o.model, batchShape, loss: o.loss ?? 'bce+dice', optimizer: o.optimizer ?? { kind: 'adam' },
-    frozen: o.frozen, seed: o.seed ?? 0, regularizer: o.regularizer, network: o.network,
+    frozen: o.frozen, seed: o.seed ?? 0, extension: o.extension, network: o.network,
   }, factory, o.init);
   const patchOpts: PatchOptions = { size: o.patch, flips: o.augment?.flips ?? true, flipZ: o.augment?.flipZ, rotations: o.augment?.rotations ?? true };
   const intensity = o.augment?.intensity === false ? undefined : (o.augment?.intensity ?? DEFAULT_INTENSITY_AUGMENT);

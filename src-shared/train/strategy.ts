@@ -2,6 +2,7 @@
 import type { SessionFactory } from '../nn/session.ts';
 import type { ModelFile } from '../nn/model-file.ts';
 import type { LabeledVolume } from './dataset.ts';
+import type { WeightPrior } from './dwp/prior.ts';
 
 export interface StrategyProgress {
   phase: string;
@@ -27,6 +28,8 @@ export interface StrategyOptions {
    * images than carry masks. Without them, clicks are simulated from the masks' foreground.
    */
   pointUnits?: PointUnit[];
+  /** a Deep Weight Prior fitted on source models (the dwp strategy) */
+  weightPrior?: WeightPrior;
   /** relative loss weight of foreground voxels (thin structures) */
   foregroundWeight?: number;
   seed?: number;

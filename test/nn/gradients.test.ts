@@ -79,7 +79,7 @@ describe('gradient rules: normalisation and pooling', () => {
 
 describe('gradient rules: elementwise', () => {
   const unaryOps: [string, (g: Graph, v: Value) => Value, boolean][] = [
-    ['Relu', op.relu, false], ['LeakyRelu', (g, v) => op.leakyRelu(g, v, 0.1), false], ['Sigmoid', op.sigmoid, false],
+    ['Relu', op.relu, false], ['LeakyRelu', (g, v) => op.leakyRelu(g, v, 0.1), false], ['Sigmoid', op.sigmoid, false], ['Tanh', op.tanh, false],
     ['Exp', op.exp, false], ['Log', op.log, true], ['Sqrt', op.sqrt, true], ['Softplus', op.softplus, false],
     ['Abs', op.abs, false], ['Neg', op.neg, false], ['Reciprocal', op.reciprocal, true], ['Identity', op.identity, false],
   ];

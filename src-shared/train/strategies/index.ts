@@ -6,6 +6,7 @@ import { scratch } from './scratch.ts';
 import { finetune, finetuneFrozenMiddle, frozenEncoder } from './finetune.ts';
 import { sparse2d, pseudoLabel3d } from './pseudo-label.ts';
 import { localizationPretrain } from './localization.ts';
+import { deepWeightPrior } from './dwp.ts';
 
 export const STRATEGIES: Record<string, Strategy> = {
   scratch,
@@ -15,6 +16,7 @@ export const STRATEGIES: Record<string, Strategy> = {
   'sparse-2d': sparse2d,
   'pseudo-label': pseudoLabel3d,
   'localization-pretrain': localizationPretrain,
+  dwp: deepWeightPrior,
 };
 
 /**

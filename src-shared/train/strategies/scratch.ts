@@ -5,6 +5,7 @@ import type { UNetConfig } from '../../nn/unet.ts';
 import { fit } from '../fit.ts';
 import { holdOut, volumeSource, type LabeledVolume } from '../dataset.ts';
 import type { Strategy, StrategyOptions, StrategyContext, StrategyResult } from '../strategy.ts';
+import type { TrainerExtension } from '../../nn/trainer.ts';
 import { model2d, modelAnisotropic3d, patchSide } from './pseudo-label.ts';
 
 export function defaultModel(data: LabeledVolume[]): UNetConfig {
@@ -19,6 +20,7 @@ export interface TrainOnLabelsOptions {
   strategy: string;
   baseSteps?: number;
   lr?: number;
+  extension?: TrainerExtension;
 }
 
 export async function trainOnLabels(data: LabeledVolume[], t: TrainOnLabelsOptions, options: StrategyOptions, ctx: StrategyContext): Promise<StrategyResult> {
@@ -29,7 +31,7 @@ export async function trainOnLabels(data: LabeledVolume[], t: TrainOnLabelsOptio
   const steps = Math.max(10, Math.round((t.baseSteps ?? 300) * (options.effort ?? 1)));
   const phase = `${t.strategy} (${is2d ? '2D' : '3D'})`;
   const r = await fit(ctx.factory, {
-    model: t.model, init: t.init, frozen: t.frozen, train: split.map((s) => s.train), validation: split.map((s) => s.validation),
+    model: t.model, init: t.init, frozen: t.frozen, extension: t.extension, train: split.map((s) => s.train), validation: split.map((s) => s.validation),
     patch: [depth, side, side], batch: is2d ? 4 : 2, steps, lr: t.lr ?? 3e-3, seed: options.seed,
     augment: { flipZ: !is2d }, shouldStop: ctx.shouldStop,
     onStep: (step, loss) => ctx.progress?.({ phase, step, steps, loss }),
