@@ -19,22 +19,35 @@ function blurAxis(data: Float32Array, shape: Shape3, axis: 0 | 1 | 2, sigma: num
   const n = axis === 0 ? Z : axis === 1 ? Y : X;
   if (sigma < 0.2 || n < 2) return;
   const k = kernel(sigma), r = (k.length - 1) >> 1;
-  const stride = axis === 0 ? Y * X : axis === 1 ? X : 1;
-  const line = new Float32Array(n + 2 * r);
-  const lines = (Z * Y * X) / n;
-  for (let l = 0; l < lines; l++) {
-    // start index of line l: iterate over the two other axes
-    let base: number;
-    if (axis === 2) base = l * X;
-    else if (axis === 1) base = Math.floor(l / X) * Y * X + (l % X);
-    else base = l;
-    for (let i = 0; i < n; i++) line[i + r] = data[base + i * stride]!;
-    const first = line[r]!, last = line[r + n - 1]!;
-    for (let i = 0; i < r; i++) { line[i] = first; line[r + n + i] = last; }
+  if (axis === 2) {
+    // rows are contiguous: pad one row at a time
+    const line = new Float32Array(X + 2 * r);
+    for (let base = 0; base < data.length; base += X) {
+      for (let i = 0; i < X; i++) line[i + r] = data[base + i]!;
+      const first = line[r]!, last = line[r + X - 1]!;
+      for (let i = 0; i < r; i++) { line[i] = first; line[r + X + i] = last; }
+      for (let i = 0; i < X; i++) {
+        let acc = 0;
+        for (let j = 0; j < k.length; j++) acc += k[j]! * line[i + j]!;
+        data[base + i] = acc;
+      }
+    }
+    return;
+  }
+  // z or y: add whole shifted planes / rows (contiguous inner loops) into the output
+  const block = axis === 0 ? Y * X : X; // length of one contiguous run
+  const outer = axis === 0 ? 1 : Z; // independent stacks of n runs
+  const src = new Float32Array(n * block);
+  for (let o = 0; o < outer; o++) {
+    const off = o * n * block;
+    src.set(data.subarray(off, off + n * block));
     for (let i = 0; i < n; i++) {
-      let s = 0;
-      for (let j = 0; j < k.length; j++) s += k[j]! * line[i + j]!;
-      data[base + i * stride] = s;
+      const dst = off + i * block;
+      data.fill(0, dst, dst + block);
+      for (let j = 0; j < k.length; j++) {
+        const m = Math.min(n - 1, Math.max(0, i + j - r)) * block, w = k[j]!;
+        for (let q = 0; q < block; q++) data[dst + q]! += w * src[m + q]!;
+      }
     }
   }
 }

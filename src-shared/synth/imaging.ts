@@ -252,8 +252,8 @@ export function fundus2d(occupancy: Float32Array, _label: Uint8Array, shape: Sha
     for (let k = 0; k < 3; k++) {
       let b = col[k]! * (1 + (k === 0 ? 0.05 : 0.1) * tex[i]! + 0.03 * grain[i]!);
       b *= 1 - mac * (k === 0 ? 0.1 : 0.3);
-      b += disc * (k === 0 ? 0.3 : k === 1 ? 0.5 : 0.25) * (1 - b) * (0.8 + 0.4 * tex[i]!);
-      let p = b * (1 - abs[k]! * occ * (1 - 0.6 * disc)) + rf * occ * (k === 0 ? 0.3 : 1) * b;
+      b += disc * (k === 0 ? 0.5 : k === 1 ? 0.6 : 0.25) * (1 - b) * (0.8 + 0.4 * tex[i]!);
+      let p = b * (1 - abs[k]! * occ * (1 - 0.3 * disc)) + rf * occ * (k === 0 ? 0.3 : 1) * b;
       p *= light;
       image[k * n + i] = p;
     }

@@ -58,7 +58,7 @@ export function synthSample(kind: SynthKind, shape: Shape3, seed: number, overri
       const g: VesselTreeOptions = {
         spacing, minRadius: minR,
         roots: big ? rng.int(1, 3) : 0,
-        rootRadius: [4, rng.uniform(6, 16)],
+        rootRadius: [5, rng.uniform(8, 25)],
         tortuosity: rng.uniform(0.03, 0.1), planarity: rng.uniform(0.3, 0.8),
         maxGenerations: rng.int(3, 7), anastomosisProb: rng.uniform(0.1, 0.5),
         lengthFactor: [8, 20], minBranchLength: rng.uniform(12, 30), asymmetry: [0.3, 1],
@@ -75,9 +75,9 @@ export function synthSample(kind: SynthKind, shape: Shape3, seed: number, overri
         }
       }
       const im: TwoPhotonOptions = {
-        spacing, depthDecay: rng.uniform(40, 400), psf: [rng.uniform(0.4, 1.2), rng.uniform(0.4, 0.9), rng.uniform(0.4, 0.9)],
-        photons: rng.logUniform(5, 80), haze: rng.uniform(0.02, 0.15), texture: rng.uniform(0.1, 0.4),
-        unevenness: rng.uniform(0.1, 0.5), denoise: rng.chance(0.5) ? rng.uniform(0.5, 1.2) : 0, readNoise: rng.uniform(0.003, 0.02),
+        spacing, depthDecay: rng.uniform(40, 400), psf: [rng.uniform(1, 2.5) / sz, rng.uniform(0.4, 0.9), rng.uniform(0.4, 0.9)],
+        photons: rng.logUniform(10, 150), haze: rng.uniform(0.01, 0.1), texture: rng.uniform(0.1, 0.4),
+        unevenness: rng.uniform(0.1, 0.5), denoise: rng.chance(0.6) ? rng.uniform(0.6, 1.5) : 0, readNoise: rng.uniform(0.003, 0.02),
         ...overrides.imaging,
       };
       const image = twoPhoton(geo.occupancy, geo.label, shape, im, rand);
@@ -155,7 +155,7 @@ export function synthSample(kind: SynthKind, shape: Shape3, seed: number, overri
       const fovR = rng.uniform(0.44, 0.49) * Math.min(Y, X);
       const fov = { y: (Y - 1) / 2 + rng.uniform(-0.02, 0.02) * Y, x: (X - 1) / 2 + rng.uniform(-0.02, 0.02) * X, r: fovR };
       const side = rng.chance(0.5) ? -1 : 1; // disc on the left (-1) or right
-      const disc = { y: fov.y + rng.uniform(-0.2, 0.1) * fovR, x: fov.x + side * rng.uniform(0.55, 0.75) * fovR, r: rng.uniform(0.12, 0.16) * fovR };
+      const disc = { y: fov.y + rng.uniform(-0.2, 0.1) * fovR, x: fov.x + side * rng.uniform(0.6, 0.8) * fovR, r: rng.uniform(0.08, 0.11) * fovR };
       const macula = { y: fov.y + rng.uniform(-0.05, 0.1) * fovR, x: fov.x + side * rng.uniform(-0.1, 0.1) * fovR, r: rng.uniform(0.15, 0.25) * fovR };
       const scale = fovR / 270; // DRIVE's FOV radius is ~270 px
       const t = -side; // temporal direction in x (towards the macula)
@@ -165,7 +165,7 @@ export function synthSample(kind: SynthKind, shape: Shape3, seed: number, overri
         // main superior/inferior arcades (an artery and a vein each), curving round the macula
         roots.push({
           pos: [0, disc.y + vert * disc.r * 0.2, disc.x + t * disc.r * 0.1 * k], dir: [0, vert, t * rng.uniform(0.1, 0.6)],
-          radius: rng.uniform(2.8, 4.2) * scale * (k === 0 ? 1 : 0.8), turn: -vert * t * arc * rng.uniform(0.7, 1.3),
+          radius: rng.uniform(2.8, 4.2) * scale * (k === 0 ? 1 : 0.8), turn: -vert * t * arc * rng.uniform(0.7, 1.3), goal: [0, -vert * 0.1, t],
         });
       }
       const nasal = rng.int(2, 4);
@@ -174,15 +174,15 @@ export function synthSample(kind: SynthKind, shape: Shape3, seed: number, overri
         roots.push({ pos: [0, disc.y, disc.x], dir: [0, Math.sin(a), -t * Math.cos(a)], radius: rng.uniform(1.6, 2.6) * scale, turn: rng.normal() * arc * 0.3 });
       }
       const g: VesselTreeOptions = {
-        rootSpecs: roots, minRadius: rng.uniform(0.55, 0.75) * Math.max(1, scale * 0.8), tortuosity: rng.uniform(0.02, 0.05),
+        rootSpecs: roots, minRadius: rng.uniform(0.55, 0.75) * Math.max(1, scale * 0.8), tortuosity: rng.uniform(0.01, 0.03),
         maxGenerations: rng.int(5, 7), lengthFactor: [20, 45], minBranchLength: rng.uniform(35, 60) * scale,
-        anastomosisProb: 0, taper: 0.002, asymmetry: [0.2, 0.8], turnJitter: arc * 0.3, withCentre: true,
+        anastomosisProb: 0, taper: 0.002, asymmetry: [0.2, 0.8], turnJitter: arc * 0.15, withCentre: true,
         avoid: [{ centre: [0, macula.y, macula.x], radius: macula.r * 0.8 }], ...overrides.geometry,
       };
       const geo = vesselTree2d(shape, g, rand);
       const im: FundusOptions = {
-        fov, disc, macula, colour: [rng.uniform(0.7, 0.95), rng.uniform(0.38, 0.55), rng.uniform(0.2, 0.35)],
-        absorption: [rng.uniform(0.05, 0.15), rng.uniform(0.3, 0.5), rng.uniform(0.2, 0.45)], vignetting: rng.uniform(0.2, 0.5),
+        fov, disc, macula, colour: [rng.uniform(0.75, 0.95), rng.uniform(0.33, 0.5), rng.uniform(0.15, 0.3)],
+        absorption: [rng.uniform(0.08, 0.2), rng.uniform(0.35, 0.55), rng.uniform(0.25, 0.45)], vignetting: rng.uniform(0.2, 0.5),
         reflex: rng.uniform(0, 0.35), noise: rng.uniform(0.005, 0.025), blur: rng.uniform(0.5, 1.1), ...overrides.imaging,
       };
       const { image, fov: mask } = fundus2d(geo.occupancy, geo.label, shape, { ...im, centre: geo.centre, radius: geo.radius }, rand);

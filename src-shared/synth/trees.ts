@@ -18,6 +18,8 @@ export interface RootSpec {
   radius: number;
   /** 2D only: turn rate in radians per world unit (arcades curving round the macula) */
   turn?: number;
+  /** 2D only: stop turning once the heading is within ~18° of this direction (inherited by the larger child) */
+  goal?: Vec3;
 }
 
 export interface VesselTreeOptions {
@@ -80,7 +82,7 @@ export interface TubeSample {
   branches: Branch[];
 }
 
-interface Tip { pos: Vec3; dir: Vec3; r: number; gen: number; parent: number; turn: number }
+interface Tip { pos: Vec3; dir: Vec3; r: number; gen: number; parent: number; turn: number; goal?: Vec3 }
 
 /** Coarse occupancy counter used to steer new branches into emptier space. */
 class Crowding {
@@ -151,7 +153,7 @@ export function growTree(dims: 2 | 3, shape: Shape3, opts: VesselTreeOptions, ra
   const segments: TubeSegment[] = [];
   const branches: Branch[] = [];
   const ends: Tip[] = []; // terminal tips inside the volume, for anastomoses (parent = their branch)
-  const queue: Tip[] = roots.map((r) => ({ pos: [...r.pos] as Vec3, dir: normalize(dims === 2 ? [0, r.dir[1], r.dir[2]] : r.dir), r: r.radius, gen: 0, parent: -1, turn: r.turn ?? 0 }));
+  const queue: Tip[] = roots.map((r) => ({ pos: [...r.pos] as Vec3, dir: normalize(dims === 2 ? [0, r.dir[1], r.dir[2]] : r.dir), r: r.radius, gen: 0, parent: -1, turn: r.turn ?? 0, goal: r.goal ? normalize(r.goal) : undefined }));
   const margin = 2;
   const outside = (p: Vec3, r: number) =>
     p[1] < -r - margin || p[2] < -r - margin || p[1] > ext[1] + r + margin || p[2] > ext[2] + r + margin ||
@@ -173,7 +175,7 @@ export function growTree(dims: 2 | 3, shape: Shape3, opts: VesselTreeOptions, ra
       const n: Vec3 = [dims === 2 ? 0 : rng.normal() * k * (1 - planarity), rng.normal() * k, rng.normal() * k];
       w = add([w[0] * 0.7, w[1] * 0.7, w[2] * 0.7], add(n, dir, -dot(n, dir)), 0.7);
       let d = normalize(add(dir, w));
-      if (dims === 2 && tip.turn !== 0) {
+      if (dims === 2 && tip.turn !== 0 && !(tip.goal && dot(d, tip.goal) > 0.95)) {
         const c = Math.cos(tip.turn * step), s = Math.sin(tip.turn * step);
         d = [0, c * d[1] + s * d[2], -s * d[1] + c * d[2]];
       }
@@ -222,7 +224,7 @@ export function growTree(dims: 2 | 3, shape: Shape3, opts: VesselTreeOptions, ra
       if (score < bestScore) { bestScore = score; best = [d1, d2]; }
     }
     const tj = () => (turnJitter ? rng.normal() * turnJitter : 0);
-    queue.push({ pos, dir: best![0], r: r1, gen: tip.gen + 1, parent: id, turn: tip.turn * 0.8 + tj() });
+    queue.push({ pos, dir: best![0], r: r1, gen: tip.gen + 1, parent: id, turn: tip.turn * 0.8 + tj(), goal: tip.goal });
     queue.push({ pos, dir: best![1], r: r2, gen: tip.gen + 1, parent: id, turn: tj() });
   }
 
