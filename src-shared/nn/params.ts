@@ -2,6 +2,9 @@
 // from a seed, so checkpoints, freezing and weight priors can address them by name.
 import type { Graph, Value } from './graph.ts';
 import { numel } from './graph.ts';
+import { gaussian, seededRandom } from '../random.ts';
+
+export { gaussian, seededRandom } from '../random.ts';
 
 export type Init = { kind: 'he'; fanIn: number } | { kind: 'zeros' } | { kind: 'ones' } | { kind: 'constant'; value: number };
 
@@ -45,25 +48,6 @@ export class ParamScope {
   scope(prefix: string): ParamScope {
     return new ParamScope(this.g, this.prefix + prefix, this.shared);
   }
-}
-
-/** mulberry32: tiny, fast, seedable; quality is ample for initialisation and sampling. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-export function gaussian(rand: () => number): () => number {
-  return () => {
-    const u = Math.max(rand(), 1e-12), v = rand();
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
-  };
 }
 
 /** He (Kaiming) normal initialisation for leaky-ReLU networks, std = √(2 / fan_in). */

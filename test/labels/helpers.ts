@@ -1,17 +1,9 @@
 // Small deterministic helpers shared by the label tests.
 import { SparseLabelVolume } from '../../src-shared/labels/index.ts';
 
-/** mulberry32: a seeded PRNG so failures reproduce. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 (seeded, so failures reproduce): the project's one generator. */
+import { seededRandom as rng } from '../../src-shared/random.ts';
+export { rng };
 
 /** A labels volume with a few random scribbles, plus its dense twin. */
 export function scribbled(shape: [number, number, number], seed: number, count = 200): SparseLabelVolume {
