@@ -50,15 +50,15 @@ export function synthSample(kind: SynthKind, shape: Shape3, seed: number, overri
   switch (kind) {
     case 'vessels-2p': {
       // in vivo cortex: few, thick surface vessels and/or a capillary bed, strongly anisotropic z
-      const sz = rng.uniform(1.5, 5);
+      const sz = rng.uniform(1.2, 4);
       const spacing: [number, number, number] = [sz, 1, 1];
       const rel = relVolume(shape, spacing);
       const minR = rng.uniform(1.1, 2);
       const big = rng.chance(0.6);
       const g: VesselTreeOptions = {
         spacing, minRadius: minR,
-        roots: big ? rng.int(1, 3) : 0,
-        rootRadius: [5, rng.uniform(8, 25)],
+        roots: big ? rng.int(1, 4) : 0,
+        rootRadius: [5, rng.uniform(8, 30)],
         tortuosity: rng.uniform(0.03, 0.1), planarity: rng.uniform(0.3, 0.8),
         maxGenerations: rng.int(3, 7), anastomosisProb: rng.uniform(0.1, 0.5),
         lengthFactor: [8, 20], minBranchLength: rng.uniform(12, 30), asymmetry: [0.3, 1],
@@ -165,24 +165,24 @@ export function synthSample(kind: SynthKind, shape: Shape3, seed: number, overri
         // main superior/inferior arcades (an artery and a vein each), curving round the macula
         roots.push({
           pos: [0, disc.y + vert * disc.r * 0.2, disc.x + t * disc.r * 0.1 * k], dir: [0, vert, t * rng.uniform(0.1, 0.6)],
-          radius: rng.uniform(2.8, 4.2) * scale * (k === 0 ? 1 : 0.8), turn: -vert * t * arc * rng.uniform(0.7, 1.3), goal: [0, -vert * 0.1, t],
+          radius: rng.uniform(3.5, 5.5) * scale * (k === 0 ? 1 : 0.8), turn: -vert * t * arc * rng.uniform(0.7, 1.3), goal: [0, -vert * 0.1, t],
         });
       }
       const nasal = rng.int(2, 4);
       for (let k = 0; k < nasal; k++) {
         const a = rng.uniform(-1.2, 1.2);
-        roots.push({ pos: [0, disc.y, disc.x], dir: [0, Math.sin(a), -t * Math.cos(a)], radius: rng.uniform(1.6, 2.6) * scale, turn: rng.normal() * arc * 0.3 });
+        roots.push({ pos: [0, disc.y, disc.x], dir: [0, Math.sin(a), -t * Math.cos(a)], radius: rng.uniform(2, 3.2) * scale, turn: rng.normal() * arc * 0.3 });
       }
       const g: VesselTreeOptions = {
-        rootSpecs: roots, minRadius: rng.uniform(0.55, 0.75) * Math.max(1, scale * 0.8), tortuosity: rng.uniform(0.01, 0.03),
-        maxGenerations: rng.int(5, 7), lengthFactor: [20, 45], minBranchLength: rng.uniform(35, 60) * scale,
+        rootSpecs: roots, minRadius: rng.uniform(0.65, 0.9) * Math.max(1, scale * 0.8), tortuosity: rng.uniform(0.01, 0.03),
+        maxGenerations: rng.int(4, 6), lengthFactor: [20, 45], minBranchLength: rng.uniform(35, 60) * scale,
         anastomosisProb: 0, taper: 0.002, asymmetry: [0.2, 0.8], turnJitter: arc * 0.15, withCentre: true,
         avoid: [{ centre: [0, macula.y, macula.x], radius: macula.r * 0.8 }], ...overrides.geometry,
       };
       const geo = vesselTree2d(shape, g, rand);
       const im: FundusOptions = {
         fov, disc, macula, colour: [rng.uniform(0.75, 0.95), rng.uniform(0.33, 0.5), rng.uniform(0.15, 0.3)],
-        absorption: [rng.uniform(0.08, 0.2), rng.uniform(0.35, 0.55), rng.uniform(0.25, 0.45)], vignetting: rng.uniform(0.2, 0.5),
+        absorption: [rng.uniform(0.06, 0.18), rng.uniform(0.25, 0.45), rng.uniform(0.2, 0.4)], vignetting: rng.uniform(0.2, 0.5),
         reflex: rng.uniform(0, 0.35), noise: rng.uniform(0.005, 0.025), blur: rng.uniform(0.5, 1.1), ...overrides.imaging,
       };
       const { image, fov: mask } = fundus2d(geo.occupancy, geo.label, shape, { ...im, centre: geo.centre, radius: geo.radius }, rand);
