@@ -1,13 +1,13 @@
 // Random helpers for the synthetic generators. Everything draws from one `() => number` stream
-// (mulberry32 from nn/params.ts), so a seed fixes every sample bit for bit.
-import { seededRandom } from '../nn/params.ts';
+// (mulberry32 from src-shared/random.ts), so a seed fixes every sample bit for bit.
+import { seededRandom } from '../random.ts';
 
 export type Rand = () => number;
 
 export { seededRandom };
 
 /**
- * A set of draws on one uniform stream. `normal` is Box–Muller like nn/params.ts's `gaussian`,
+ * A set of draws on one uniform stream. `normal` is Box–Muller like random.ts's `gaussian`,
  * but keeps the second (sine) deviate of each pair: half the uniforms and logs per draw, which
  * matters for per-voxel noise.
  */
