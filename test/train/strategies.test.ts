@@ -113,3 +113,13 @@ describe('strategies on tiny inputs', () => {
     await expect(runStrategy('finetune', [tubes([1, 32, 32])])).rejects.toSatisfy((e: unknown) => isLumenError(e, 'bad-input'));
   });
 });
+
+describe('synthetic pre-training strategy', () => {
+  it('pre-trains on generated vessels when no model is given, then fine-tunes on the labels', async () => {
+    const phases = new Set<string>();
+    const r = await STRATEGIES['synthetic-pretrain']!([tubes([1, 64, 64])], { effort: 0.03, seed: 1 }, { factory: runtime.factory, progress: (p) => phases.add(p.phase) });
+    expect([...phases]).toEqual(['synthetic pre-training (vessels-2d-2p)', 'synthetic-pretrain (2D)']);
+    expect(r.report.pretrainSteps).toBeGreaterThan(0);
+    expect((r.model.provenance.pretrainedOn as { kind: string }).kind).toBe('vessels-2p');
+  });
+});

@@ -7,6 +7,7 @@ import { finetune, finetuneFrozenMiddle, frozenEncoder } from './finetune.ts';
 import { sparse2d, pseudoLabel3d } from './pseudo-label.ts';
 import { localizationPretrain } from './localization.ts';
 import { deepWeightPrior } from './dwp.ts';
+import { syntheticPretrain } from './synthetic.ts';
 
 export const STRATEGIES: Record<string, Strategy> = {
   scratch,
@@ -17,6 +18,7 @@ export const STRATEGIES: Record<string, Strategy> = {
   'pseudo-label': pseudoLabel3d,
   'localization-pretrain': localizationPretrain,
   dwp: deepWeightPrior,
+  'synthetic-pretrain': syntheticPretrain,
 };
 
 /**

@@ -1,0 +1,26 @@
+// Synthetic pre-training + fine-tuning (Paetzold, Schoppe et al.: synthetic + real beats either
+// alone). With a shipped synthetic model (`--model vessels-2d-fundus` …) it fine-tunes that; with
+// none, it first pre-trains the matching recipe on generated data, then fine-tunes.
+import { LumenError } from '../../errors.ts';
+import type { Strategy } from '../strategy.ts';
+import { PRETRAIN_RECIPES, pretrain } from '../pretrain.ts';
+import { trainOnLabels, defaultModel } from './scratch.ts';
+
+export const syntheticPretrain: Strategy = async (data, options, ctx) => {
+  let source = options.pretrained;
+  let pretrainSteps = 0;
+  if (!source) {
+    const want = defaultModel(data);
+    const recipe = PRETRAIN_RECIPES.find((r) => JSON.stringify(r.model) === JSON.stringify(want));
+    if (!recipe) throw new LumenError('unsupported', `no synthetic recipe makes a ${want.dims}D model with ${want.inChannels} channel(s); give --model`);
+    const steps = Math.max(10, Math.round(recipe.steps * 0.3 * (options.effort ?? 1)));
+    const m = await pretrain(recipe, ctx.factory, { seed: options.seed, steps, onStep: (step, total, loss) => ctx.progress?.({ phase: `synthetic pre-training (${recipe.name})`, step, steps: total, loss }) });
+    source = m;
+    pretrainSteps = m.fit.steps;
+  }
+  const r = await trainOnLabels(data, { model: source.config, init: source.params, strategy: 'synthetic-pretrain', lr: 1e-3, baseSteps: 200 }, options, ctx);
+  return {
+    model: { ...r.model, provenance: { ...r.model.provenance, pretrainedOn: source.provenance, pretrainSteps } },
+    report: { ...r.report, pretrainSteps },
+  };
+};
