@@ -33,7 +33,7 @@ function candidates(): string[] {
   return (order[process.platform] ?? []).filter((p) => bundled.has(p) || p === 'dml' || p === 'coreml');
 }
 
-function providerFilesPresent(name: string): boolean {
+export function providerFilesPresent(name: string): boolean {
   const dir = dirname(require.resolve('onnxruntime-node/package.json'));
   const lib = join(dir, 'bin', 'napi-v6', process.platform, process.arch, `libonnxruntime_providers_${name}.so`);
   return existsSync(lib);
