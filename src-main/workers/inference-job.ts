@@ -11,6 +11,7 @@ import type { SlabSource } from '../../src-shared/infer/source.ts';
 import type { CancelSignal, InferProgress } from '../../src-shared/infer/cancel.ts';
 import { ProjectStore } from '../store/index.ts';
 import { storeSink, storeSource } from './store-adapters.ts';
+import { LumenError } from '../../src-shared/errors.ts';
 
 export type JobInput = { kind: 'file'; path: string } | { kind: 'store'; project: string; volumeId: number };
 export type JobOutput = { kind: 'file'; path: string } | { kind: 'store'; project: string; name: string };
@@ -34,7 +35,12 @@ export interface InferenceJobResult extends PredictJobResult {
 
 export async function runInferenceJob(job: InferenceJob, hooks: { signal?: CancelSignal; onProgress?: (p: InferProgress) => void; log?: (line: string) => void } = {}): Promise<InferenceJobResult> {
   const runtime = createRuntime({ device: job.device ?? 'auto', threads: job.threads, log: hooks.log });
-  const bytes = 'path' in job.model ? new Uint8Array(readFileSync(job.model.path)) : job.model.bytes;
+  let bytes: Uint8Array;
+  try {
+    bytes = 'path' in job.model ? new Uint8Array(readFileSync(job.model.path)) : job.model.bytes;
+  } catch (e) {
+    throw new LumenError('bad-input', `cannot read the model ${'path' in job.model ? job.model.path : ''}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
   const model = unetPatchModel(runtime.factory, importOnnxModel(bytes));
   const stores = new Map<string, ProjectStore>();
   const store = (path: string) => {

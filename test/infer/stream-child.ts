@@ -3,7 +3,9 @@
 // small convolutional network (sliding window, Gaussian blend, z-score, threshold), and prints
 // one JSON line with the peak resident memory (process.resourceUsage().maxRSS) and timings.
 // A small network keeps the run short; what is measured is the streaming machinery's memory.
-// usage: node --import tsx test/infer/stream-child.ts OUT_DIR D H W [PATCH_Z,PATCH_Y,PATCH_X] [--keep]
+// usage: node --import tsx test/infer/stream-child.ts OUT_DIR D H W [PATCH_Z,PATCH_Y,PATCH_X] [--keep] [--post]
+// --post adds whole-volume post-processing (fill holes, drop objects under 100 voxels), which
+// streams through a temporary mask file in two more passes.
 import { statSync, rmSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { TiffStreamWriter, openVolume } from '../../src-shared/io/index.ts';
@@ -39,14 +41,15 @@ const t1 = performance.now();
 const reader = await openVolume(input);
 let events = 0;
 const result = await predictToSink(convNetModel({ layers: 1, hidden: 1 }), reader, fileSink(output, reader.info), {
-  patch, overlap: 0.25, post: { threshold: 0.5 }, onProgress: () => { events++; },
+  patch, overlap: 0.25, post: process.argv.includes('--post') ? { threshold: 0.5, fillHoles: true, minSize: 100 } : { threshold: 0.5 },
+  tempDir: dir, onProgress: () => { events++; },
 });
 await reader.close();
 const predictSeconds = (performance.now() - t1) / 1000;
 const outBytes = statSync(output).size;
 if (!process.argv.includes('--keep')) rmSync(dir!, { recursive: true, force: true });
 console.log(JSON.stringify({
-  shape: [D, H, W], fileBytes, outBytes, patch: result.run.patch, patches: result.run.patches, events,
+  shape: [D, H, W], fileBytes, outBytes, objects: result.objects?.count, patch: result.run.patch, patches: result.run.patches, events,
   generateSeconds: +generateSeconds.toFixed(1), predictSeconds: +predictSeconds.toFixed(1),
   voxelsPerSecond: Math.round((D * H * W) / predictSeconds),
   maxRSS: process.resourceUsage().maxRSS * 1024, rssAfterGenerate,
