@@ -1,0 +1,547 @@
+// The services behind api.ts, shared by both transports (the WebSocket server and Electron IPC).
+// `call` validates the request against REQUEST_SCHEMAS, then dispatches; errors leave as
+// ApiError {code, message} with the LumenError's readable sentence. Long work (import, training,
+// inference) reports through `emit`; training and inference run in worker threads so this
+// thread, and with it every transport, keeps answering.
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import {
+  checkSchema, DEFAULT_CLASS_COLORS, EFFORT_FACTOR, isMethod, REQUEST_SCHEMAS,
+  type Api, type AppInfo, type Download, type FileHandle, type HostEvent, type LabelChange, type LabelOp, type LabelsMeta,
+  type Method, type ModelMeta, type ProjectState, type ProjectSummary, type Req, type Res, type RunMeta, type TrainRequest, type VoxelData,
+} from '../../src-shared/api.ts';
+import { LumenError, isLumenError } from '../../src-shared/errors.ts';
+import { openVolume, readVolume, writeVolume } from '../../src-shared/io/index.ts';
+import {
+  copySliceToNeighbour, DeltaBuilder, encodeDelta, floodFill, paintStroke, planeToVolume, type LabelDelta,
+} from '../../src-shared/labels/index.ts';
+import { importOnnxModel } from '../../src-shared/nn/model-file.ts';
+import { makeVolume, type Volume } from '../../src-shared/volume.ts';
+import { LabelSession, ProjectStore, PROJECT_EXTENSION } from '../store/index.ts';
+import { startInference, type InferenceHandle } from '../inference-service.ts';
+import { detectDevices, runtimeDevice } from './devices.ts';
+import { FileRegistry } from './files.ts';
+import type { TrainJob } from './train-worker.ts';
+
+const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
+export const SAMPLE_IMAGE = join(ROOT, 'resources/samples/vesselnn-burgess2014-crop_image.tif');
+const BOOT = new URL('../workers/boot.mjs', import.meta.url);
+const TRAIN_ENTRY = new URL('./train-worker.ts', import.meta.url).href;
+const PROJECT_ID = /^[A-Za-z0-9][A-Za-z0-9 ._()-]{0,99}$/;
+
+export interface HostOptions {
+  /** where projects live; the renderer picks among them by id (file name without extension) */
+  projectsDir: string;
+  transport: 'electron' | 'websocket';
+  files: FileRegistry;
+  /** ORT threads for the training/inference workers (default: all cores) */
+  threads?: number;
+}
+
+interface Training { runId: number; worker?: Worker; inference?: InferenceHandle; stopped: boolean }
+
+function readable(e: unknown): { code: string; message: string } {
+  if (isLumenError(e)) return { code: e.code, message: e.message };
+  if (e instanceof RangeError) return { code: 'bad-input', message: e.message };
+  return { code: 'internal', message: (e as Error)?.message ?? String(e) };
+}
+
+export class ApiFailure extends Error {
+  constructor(readonly code: string, message: string) { super(message); }
+}
+
+export class LumenHost {
+  private store: ProjectStore | null = null;
+  private projectId = '';
+  private session: LabelSession | null = null;
+  private imageCache: { id: number; vol: Volume } | null = null;
+  private predictionCache: { id: number; vol: Volume } | null = null;
+  private training: Training | null = null;
+  private importing = false;
+  private readonly listeners = new Set<(e: HostEvent) => void>();
+  private readonly scratch: string;
+
+  constructor(private readonly opts: HostOptions) {
+    mkdirSync(opts.projectsDir, { recursive: true });
+    this.scratch = mkdtempSync(join(tmpdir(), 'lumen-host-'));
+  }
+
+  onEvent(fn: (e: HostEvent) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  private emit(e: HostEvent): void {
+    for (const fn of this.listeners) fn(e);
+  }
+
+  /** Validate and run one request. Throws ApiFailure with a readable message. */
+  async call(method: unknown, req: unknown): Promise<unknown> {
+    if (!isMethod(method)) throw new ApiFailure('bad-request', `unknown method ${String(method)}`);
+    const problem = checkSchema(REQUEST_SCHEMAS[method], req);
+    if (problem) throw new ApiFailure('bad-request', problem);
+    try {
+      const fn = this.handlers[method] as (r: unknown) => unknown;
+      return await fn(req);
+    } catch (e) {
+      const r = readable(e);
+      throw new ApiFailure(r.code, r.message);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.stopTraining();
+    this.closeProject();
+    rmSync(this.scratch, { recursive: true, force: true });
+  }
+
+  private readonly handlers: { [M in Method]: (req: Req<M>) => Res<M> | Promise<Res<M>> } = {
+    'app.info': () => this.info(),
+    'app.ping': (r) => ({ t: r.t }),
+    'project.create': (r) => this.create(r.name),
+    'project.open': (r) => this.open(r.id),
+    'project.openSample': () => this.openSample(),
+    'project.state': () => this.state(),
+    'project.close': () => { this.stopTraining(); this.closeProject(); return { ok: true as const }; },
+    'project.import': (r) => this.importFiles(r.files),
+    'volume.read': (r) => this.readImage(r.volumeId),
+    'labels.read': (r) => {
+      const s = this.labels(r.labelId);
+      const [d, h, w] = s.labels.shape;
+      return { shape: [d, h, w], dtype: 'uint8', data: s.labels.toDense(), min: 0, max: 255 };
+    },
+    'labels.edit': (r) => this.edit(r.labelId, r.op),
+    'labels.undo': (r) => this.change(this.labels(r.labelId).undo(), 'backward'),
+    'labels.redo': (r) => this.change(this.labels(r.labelId).redo(), 'forward'),
+    'labels.addClass': (r) => {
+      const s = this.labels(r.labelId);
+      const classes = s.info().classes;
+      const value = Math.max(...classes.map((c) => c.value)) + 1;
+      if (value > 255) throw new LumenError('bad-input', 'a project holds at most 254 classes');
+      this.requireStore().setLabelClasses(s.labelId, [...classes, { value, name: r.name.trim() || `class ${value - 1}`, color: DEFAULT_CLASS_COLORS[value % DEFAULT_CLASS_COLORS.length]! }]);
+      return this.labelsMeta(s.labelId);
+    },
+    'prediction.read': (r) => {
+      const vol = this.prediction(r.volumeId);
+      return { shape: [vol.shape[0], vol.shape[1], vol.shape[2]], dtype: 'uint8', data: new Uint8Array(vol.data.buffer, vol.data.byteOffset, vol.data.byteLength), min: 0, max: 1 };
+    },
+    'train.start': (r) => this.startTraining(r),
+    'train.stop': () => { this.stopTraining(); return { ok: true as const }; },
+    'models.exportOnnx': (r) => {
+      const m = this.requireStore().getModel(r.modelId);
+      return { url: null, fileName: `${m.name.replace(/[^\w.-]+/g, '_')}.onnx`, bytes: m.onnx };
+    },
+    'models.importOnnx': (r) => this.importModel(r.file),
+    'export.volume': (r) => this.exportVolume(r.what, r.format),
+  };
+
+  // ── projects ────────────────────────────────────────────────────────────────────────────
+
+  private info(): AppInfo {
+    return {
+      version: '0.1.0', transport: this.opts.transport, recent: this.recent(), device: detectDevices(),
+      sample: existsSync(SAMPLE_IMAGE) ? { name: 'VesselNN two-photon vessels (crop)', shape: [15, 128, 128] } : null,
+    };
+  }
+
+  private recent(): ProjectSummary[] {
+    return readdirSync(this.opts.projectsDir).filter((f) => f.endsWith(PROJECT_EXTENSION)).map((f) => {
+      const id = f.slice(0, -PROJECT_EXTENSION.length);
+      return { id, name: id, modifiedAt: statSync(join(this.opts.projectsDir, f)).mtime.toISOString() };
+    }).sort((a, b) => b.modifiedAt.localeCompare(a.modifiedAt)).slice(0, 20);
+  }
+
+  private pathOf(id: string): string {
+    if (!PROJECT_ID.test(id) || id.includes('..')) throw new LumenError('bad-input', `"${id}" is not a usable project name: use letters, digits, spaces, . _ - ( )`);
+    return join(this.opts.projectsDir, `${id}${PROJECT_EXTENSION}`);
+  }
+
+  private create(name: string): ProjectState {
+    const id = name.trim();
+    const path = this.pathOf(id);
+    this.closeProject();
+    ProjectStore.create(path).close();
+    return this.open(id);
+  }
+
+  private open(id: string): ProjectState {
+    const path = this.pathOf(id);
+    if (!existsSync(path)) throw new LumenError('bad-input', `there is no project "${id}"`);
+    this.stopTraining();
+    this.closeProject();
+    this.store = ProjectStore.open(path);
+    this.projectId = id;
+    const lab = this.currentLabels();
+    if (lab) this.session = new LabelSession(this.store, lab);
+    return this.state();
+  }
+
+  private async openSample(): Promise<ProjectState> {
+    let id = 'VesselNN sample';
+    for (let i = 2; existsSync(this.pathOf(id)); i++) id = `VesselNN sample ${i}`;
+    this.create(id);
+    await this.importPaths([SAMPLE_IMAGE], basename(SAMPLE_IMAGE));
+    return this.state();
+  }
+
+  private closeProject(): void {
+    this.session = null;
+    this.imageCache = null;
+    this.predictionCache = null;
+    this.store?.close();
+    this.store = null;
+    this.projectId = '';
+  }
+
+  private requireStore(): ProjectStore {
+    if (!this.store) throw new LumenError('bad-input', 'open or create a project first');
+    return this.store;
+  }
+
+  private currentVolume(): number | null {
+    return this.requireStore().listVolumes('image')[0]?.id ?? null;
+  }
+
+  private currentLabels(): number | null {
+    const vol = this.currentVolume();
+    return this.requireStore().listLabels().find((l) => l.volumeId === vol)?.id ?? null;
+  }
+
+  private labelsMeta(id: number): LabelsMeta {
+    const i = this.requireStore().labelInfo(id);
+    return {
+      id: i.id, volumeId: i.volumeId, shape: [i.shape[0], i.shape[1], i.shape[2]], revision: i.revision, canUndo: i.canUndo, canRedo: i.canRedo,
+      classes: i.classes.map((c) => ({ value: c.value, name: c.name, color: c.color ?? DEFAULT_CLASS_COLORS[c.value % DEFAULT_CLASS_COLORS.length]! })),
+    };
+  }
+
+  state(): ProjectState {
+    const store = this.requireStore();
+    const vid = this.currentVolume();
+    const v = vid !== null ? store.volumeInfo(vid) : null;
+    const lid = this.currentLabels();
+    const pred = store.listPredictions().filter((p) => p.sourceVolumeId === vid).at(-1);
+    return {
+      id: this.projectId, name: this.projectId,
+      volume: v ? { id: v.id, name: v.name, shape: v.shape, dtype: v.dtype, spacing: v.geometry.spacing, unit: v.geometry.unit } : null,
+      labels: lid !== null ? this.labelsMeta(lid) : null,
+      prediction: pred ? { volumeId: pred.volumeId, name: pred.name, modelId: pred.modelId, createdAt: pred.createdAt } : null,
+      models: store.listModels().map((m) => this.modelMeta(m.id, m.name, m.provenance, m.createdAt)),
+      runs: store.listRuns().map((r): RunMeta => {
+        const c = (r.config ?? {}) as Record<string, unknown>, m = (r.metrics ?? {}) as Record<string, unknown>;
+        return {
+          id: r.id, status: r.status, strategy: String(m.strategy ?? c.strategy ?? ''), effort: (c.effort as RunMeta['effort']) ?? null,
+          labeledVoxels: (c.labeledVoxels as number) ?? null, validationDice: (m.validationDice as number) ?? null,
+          seconds: (m.seconds as number) ?? null, startedAt: r.startedAt,
+        };
+      }),
+    };
+  }
+
+  private modelMeta(id: number, name: string, provenance: unknown, createdAt: string): ModelMeta {
+    const p = (provenance ?? {}) as Record<string, unknown>;
+    return { id, name, createdAt, provenance, strategy: String(p.strategy ?? 'imported'), validationDice: typeof p.validationDice === 'number' ? p.validationDice : null };
+  }
+
+  // ── import ──────────────────────────────────────────────────────────────────────────────
+
+  private async importFiles(files: FileHandle[]): Promise<ProjectState> {
+    const paths = files.map((f) => this.opts.files.resolve(f));
+    const name = files.length === 1 ? files[0]!.name : `${files.length} slices`;
+    await this.importPaths(paths, name);
+    return this.state();
+  }
+
+  /**
+   * Streams the file(s) into the project slab by slab inside one transaction: a bad file
+   * (or a failure on its last page) leaves nothing behind.
+   */
+  private async importPaths(paths: string[], name: string): Promise<void> {
+    const store = this.requireStore();
+    if (this.currentVolume() !== null) throw new LumenError('bad-input', 'this project already has an image; create a new project for another one');
+    if (this.importing) throw new LumenError('bad-input', 'an import is already running');
+    this.importing = true;
+    try {
+      const reader = await openVolume(paths.length === 1 ? paths[0]! : paths);
+      try {
+        const { shape, dtype, geometry, source } = reader.info;
+        const w = store.beginVolume({ shape, dtype, geometry, source: { ...source, path: undefined } }, { name });
+        try {
+          const depth = shape[0];
+          const step = Math.max(1, Math.floor((8 << 20) / Math.max(1, shape[1] * shape[2] * shape[3] * 4)));
+          this.emit({ type: 'import.progress', progress: { file: name, done: 0, total: depth } });
+          for (let z = 0; z < depth; z += step) {
+            const z1 = Math.min(depth, z + step);
+            const slab = await reader.readSlices(z, z1);
+            w.writeSlices(slab.data);
+            this.emit({ type: 'import.progress', progress: { file: name, done: z1, total: depth } });
+          }
+          const volumeId = w.commit();
+          const labelId = store.createLabels({
+            name: 'labels', shape: [shape[0], shape[1], shape[2]], volumeId,
+            classes: [{ value: 1, name: 'background', color: DEFAULT_CLASS_COLORS[1] }, { value: 2, name: 'foreground', color: DEFAULT_CLASS_COLORS[2] }],
+          });
+          this.session = new LabelSession(store, labelId);
+        } catch (e) {
+          w.abort();
+          throw e;
+        }
+      } finally {
+        await reader.close();
+      }
+    } finally {
+      this.importing = false;
+    }
+  }
+
+  // ── voxels ──────────────────────────────────────────────────────────────────────────────
+
+  private image(volumeId: number): Volume {
+    if (this.imageCache?.id !== volumeId) this.imageCache = { id: volumeId, vol: this.requireStore().readVolume(volumeId) };
+    return this.imageCache.vol;
+  }
+
+  private prediction(volumeId: number): Volume {
+    if (this.predictionCache?.id !== volumeId) this.predictionCache = { id: volumeId, vol: this.requireStore().readVolume(volumeId) };
+    return this.predictionCache.vol;
+  }
+
+  /** Channel 0 as uint8, uint16 or float32 bytes, with its range for window/level. */
+  private readImage(volumeId: number): VoxelData {
+    const vol = this.image(volumeId);
+    const [d, h, w, c] = vol.shape;
+    const n = d * h * w;
+    let out: Uint8Array | Uint16Array | Float32Array;
+    let dtype: VoxelData['dtype'];
+    if (vol.dtype === 'uint8') { out = new Uint8Array(n); dtype = 'uint8'; }
+    else if (vol.dtype === 'uint16') { out = new Uint16Array(n); dtype = 'uint16'; }
+    else { out = new Float32Array(n); dtype = 'float32'; }
+    let min = Infinity, max = -Infinity;
+    for (let i = 0, j = 0; i < n; i++, j += c) {
+      const v = vol.data[j]!;
+      out[i] = v;
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
+    return { shape: [d, h, w], dtype, data: new Uint8Array(out.buffer), min, max };
+  }
+
+  // ── labels ──────────────────────────────────────────────────────────────────────────────
+
+  private labels(labelId: number): LabelSession {
+    if (!this.session || this.session.labelId !== labelId) {
+      const store = this.requireStore();
+      store.labelInfo(labelId); // throws a readable error for a wrong id
+      this.session = new LabelSession(store, labelId);
+    }
+    return this.session;
+  }
+
+  private change(c: { delta: LabelDelta } | null, direction: 'forward' | 'backward'): LabelChange {
+    const s = this.session!;
+    return { delta: c ? encodeDelta(c.delta) : null, direction, labels: this.labelsMeta(s.labelId) };
+  }
+
+  private edit(labelId: number, op: LabelOp): LabelChange {
+    const s = this.labels(labelId);
+    const labels = s.labels;
+    const [Z, Y, X] = labels.shape;
+    const classes = new Set(s.info().classes.map((c) => c.value));
+    const checkValue = (v: number) => { if (v !== 0 && !classes.has(v)) throw new LumenError('bad-input', `the labels have no class ${v}`); };
+    let delta: LabelDelta;
+    switch (op.kind) {
+      case 'stroke':
+        checkValue(op.value);
+        if (op.radius > 64) throw new LumenError('bad-input', 'the brush is at most 64 voxels wide');
+        delta = paintStroke(labels, { axis: op.axis, index: op.index, points: op.points, radius: op.radius, value: op.value });
+        break;
+      case 'ball': {
+        checkValue(op.value);
+        if (op.radius > 32) throw new LumenError('bad-input', 'the 3D brush is at most 32 voxels wide');
+        const b = new DeltaBuilder(labels);
+        const r = op.radius, r2 = r * r;
+        for (const [cz, cy, cx] of op.centers) {
+          for (let z = Math.max(0, Math.ceil(cz - r)); z <= Math.min(Z - 1, Math.floor(cz + r)); z++)
+            for (let y = Math.max(0, Math.ceil(cy - r)); y <= Math.min(Y - 1, Math.floor(cy + r)); y++)
+              for (let x = Math.max(0, Math.ceil(cx - r)); x <= Math.min(X - 1, Math.floor(cx + r)); x++)
+                if ((z - cz) ** 2 + (y - cy) ** 2 + (x - cx) ** 2 <= r2 || (z === Math.round(cz) && y === Math.round(cy) && x === Math.round(cx))) b.set(z, y, x, op.value);
+        }
+        delta = b.finish();
+        break;
+      }
+      case 'flood': {
+        checkValue(op.value);
+        const vid = this.currentVolume();
+        if (vid === null) throw new LumenError('bad-input', 'import an image first');
+        const img = this.image(vid);
+        const seed = planeToVolume(op.axis, op.index, Math.round(op.seed[0]), Math.round(op.seed[1]));
+        delta = floodFill(labels, img, { seed, min: op.low, max: op.high, value: op.value, plane: op.axis, maxVoxels: Y * X * 2 });
+        break;
+      }
+      case 'copy-slice':
+        delta = copySliceToNeighbour(labels, op.axis, op.index, op.direction);
+        break;
+      case 'accept-prediction': {
+        checkValue(op.value);
+        const pred = this.state().prediction;
+        if (!pred) throw new LumenError('bad-input', 'train a model first: there is no prediction to accept');
+        const p = this.prediction(pred.volumeId);
+        const seed = planeToVolume(op.axis, op.index, Math.round(op.seed[0]), Math.round(op.seed[1]));
+        if (!p.data[(seed[0] * Y + seed[1]) * X + seed[2]]) throw new LumenError('bad-input', 'click inside a predicted region to accept it');
+        // the predicted object under the click, in 3D, written only where nobody has labeled yet
+        delta = floodFill(labels, { data: p.data, shape: [Z, Y, X] }, { seed, min: 1, max: 255, value: op.value, onlyUnlabeled: true });
+        break;
+      }
+    }
+    return this.change(s.apply(delta, op.kind), 'forward');
+  }
+
+  // ── training + inference ────────────────────────────────────────────────────────────────
+
+  private startTraining(r: TrainRequest): { runId: number } {
+    const store = this.requireStore();
+    if (this.training) throw new LumenError('bad-input', 'a training run is already going; stop it first');
+    const volumeId = this.currentVolume();
+    const labelId = this.currentLabels();
+    if (volumeId === null || labelId === null) throw new LumenError('bad-input', 'import an image and paint some labels first');
+    const counts = store.loadLabels(labelId).countByClass();
+    const labeledVoxels = [...counts.entries()].reduce((a, [k, n]) => a + (k > 0 ? n : 0), 0);
+    if (!counts.get(1) || ![...counts.keys()].some((k) => k >= 2)) throw new LumenError('bad-input', 'paint both background and foreground before training');
+    const pretrainedOnnx = r.pretrainedModelId !== undefined ? store.getModel(r.pretrainedModelId).onnx : undefined;
+    const labelsRevision = store.labelInfo(labelId).revision;
+    const runId = store.startRun({ config: { strategy: r.strategy, effort: r.effort, device: r.device, labeledVoxels, labelsRevision, pretrainedModelId: r.pretrainedModelId ?? null } });
+    const job: TrainJob = {
+      project: store.path, volumeId, labelId, strategy: r.strategy, effort: EFFORT_FACTOR[r.effort], device: runtimeDevice(r.device),
+      ...(pretrainedOnnx ? { pretrainedOnnx } : {}), ...(this.opts.threads ? { threads: this.opts.threads } : {}),
+    };
+    const t: Training = { runId, stopped: false };
+    this.training = t;
+    const started = performance.now();
+    let strategy = r.strategy;
+    let phaseStart = performance.now(), phase = '';
+    const pending: { step: number; loss: number; extra?: Record<string, unknown> }[] = [];
+    let stepNo = 0;
+    const flush = () => { if (pending.length && this.store === store) { store.appendRunSteps(runId, pending.splice(0)); } };
+    const fail = (message: string, cancelled: boolean) => {
+      if (this.training !== t) return;
+      this.training = null;
+      try { flush(); if (this.store === store) store.finishRun(runId, { status: cancelled ? 'cancelled' : 'failed', metrics: { error: message, strategy } }); } catch { /* project closed */ }
+      this.emit({ type: 'train.failed', runId, message, cancelled });
+    };
+    const worker = new Worker(BOOT, { workerData: { entry: TRAIN_ENTRY, job } });
+    t.worker = worker;
+    worker.on('message', (m: { type: string; [k: string]: unknown }) => {
+      if (m.type === 'strategy') strategy = String(m.strategy);
+      else if (m.type === 'progress') {
+        const p = m.progress as { phase: string; step: number; steps: number; loss?: number; validationDice?: number };
+        if (p.phase !== phase) { phase = p.phase; phaseStart = performance.now(); }
+        const rate = p.step > 0 ? (performance.now() - phaseStart) / 1000 / p.step : NaN;
+        if (p.loss !== undefined) pending.push({ step: ++stepNo, loss: p.loss, extra: { phase: p.phase, ...(p.validationDice !== undefined ? { validationDice: p.validationDice } : {}) } });
+        if (pending.length >= 10) flush();
+        this.emit({
+          type: 'train.progress',
+          progress: { runId, phase: p.phase, step: p.step, steps: p.steps, fraction: 0.9 * (p.steps ? p.step / p.steps : 0), etaSeconds: Number.isFinite(rate) ? rate * (p.steps - p.step) : null, ...(p.loss !== undefined ? { loss: p.loss } : {}), ...(p.validationDice !== undefined ? { validationDice: p.validationDice } : {}) },
+        });
+      } else if (m.type === 'error') fail(String(m.message), m.code === 'cancelled' || t.stopped);
+      else if (m.type === 'done') {
+        t.worker = undefined;
+        void this.finishTraining(t, store, m as unknown as TrainDone, { volumeId, labelsRevision, strategy, started, flush }).catch((e) => fail(readable(e).message, t.stopped));
+      }
+    });
+    worker.on('error', (e) => fail(e.message, t.stopped));
+    worker.on('exit', () => { if (t.worker === worker) fail('training stopped', true); });
+    return { runId };
+  }
+
+  private async finishTraining(t: Training, store: ProjectStore, m: TrainDone, c: { volumeId: number; labelsRevision: number; strategy: string; started: number; flush: () => void }): Promise<void> {
+    if (t.stopped) throw new LumenError('cancelled', 'training was stopped');
+    c.flush();
+    const validationDice = Object.entries(m.report).filter(([k, v]) => /validationDice/i.test(k) && typeof v === 'number').map(([, v]) => v as number).at(-1) ?? null;
+    const vol = store.volumeInfo(c.volumeId);
+    const modelId = store.addModel({
+      name: `${m.strategy} run ${t.runId}`, onnx: m.onnx, config: m.config,
+      provenance: { ...m.provenance, strategy: m.strategy, report: m.report, validationDice, image: vol.name, labelsRevision: c.labelsRevision, device: m.device.used, trainedAt: new Date().toISOString() },
+    });
+    const out = join(this.scratch, `prediction-${t.runId}.tif`);
+    const [d, h, w] = vol.shape;
+    const patch = m.config.dims === 3 ? [Math.min(d, 16), Math.min(h, 128), Math.min(w, 128)] : [1, Math.min(h, 256), Math.min(w, 256)];
+    const inferStart = performance.now();
+    t.inference = startInference({
+      model: { bytes: m.onnx }, input: { kind: 'store', project: store.path, volumeId: c.volumeId }, output: { kind: 'file', path: out },
+      options: { patch }, device: m.device.used === 'cpu' ? 'cpu' : 'auto', ...(this.opts.threads ? { threads: this.opts.threads } : {}),
+    }, {
+      onProgress: (p) => this.emit({
+        type: 'train.progress',
+        progress: { runId: t.runId, phase: `predict`, step: p.done, steps: p.total, fraction: 0.9 + 0.1 * (p.total ? p.done / p.total : 0), etaSeconds: Number.isFinite(p.etaSeconds) ? p.etaSeconds : null },
+      }),
+    });
+    await t.inference.result;
+    const pred = await readVolume(out);
+    rmSync(out, { force: true });
+    if (this.store !== store || this.training !== t) return;
+    store.addPrediction({ name: `prediction run ${t.runId}`, kind: 'labels', modelId, sourceVolumeId: c.volumeId, volume: makeVolume(pred.shape, 'uint8', pred.data, vol.geometry) });
+    const seconds = +((performance.now() - c.started) / 1000).toFixed(1);
+    store.finishRun(t.runId, { status: 'finished', modelId, metrics: { strategy: m.strategy, validationDice, seconds, inferenceSeconds: +((performance.now() - inferStart) / 1000).toFixed(1), device: m.device.used, report: m.report } });
+    this.training = null;
+    this.emit({ type: 'train.done', runId: t.runId, state: this.state() });
+  }
+
+  private stopTraining(): void {
+    const t = this.training;
+    if (!t) return;
+    t.stopped = true;
+    t.worker?.postMessage({ type: 'stop' });
+    t.inference?.cancel();
+    // a strategy checks shouldStop between steps; one ONNX step can take seconds, so give it a moment
+    const w = t.worker;
+    if (w) setTimeout(() => { void w.terminate(); }, 5000).unref();
+  }
+
+  // ── models and export ───────────────────────────────────────────────────────────────────
+
+  private importModel(file: FileHandle): ModelMeta {
+    const store = this.requireStore();
+    const bytes = new Uint8Array(readFileSync(this.opts.files.resolve(file)));
+    const model = importOnnxModel(bytes); // refuses non-ONNX and non-Lumen models with a readable message
+    const provenance = { ...model.provenance, importedFrom: file.name, importedAt: new Date().toISOString() };
+    const name = file.name.replace(/\.onnx$/i, '');
+    const id = store.addModel({ name, onnx: bytes, config: model.config, provenance });
+    const info = store.listModels().find((m) => m.id === id)!;
+    return this.modelMeta(id, name, provenance, info.createdAt);
+  }
+
+  private async exportVolume(what: 'labels' | 'prediction', format: 'tiff' | 'nifti'): Promise<Download> {
+    const store = this.requireStore();
+    const s = this.state();
+    if (!s.volume) throw new LumenError('bad-input', 'import an image first');
+    const geometry = store.volumeInfo(s.volume.id).geometry;
+    const [d, h, w] = s.volume.shape;
+    let data: Uint8Array;
+    if (what === 'labels') data = this.labels(s.labels!.id).labels.toDense();
+    else {
+      if (!s.prediction) throw new LumenError('bad-input', 'there is no prediction yet: train a model first');
+      data = this.prediction(s.prediction.volumeId).data as Uint8Array;
+    }
+    const ext = format === 'tiff' ? '.tif' : '.nii.gz';
+    const fileName = `${this.projectId.replace(/[^\w.-]+/g, '_')}-${what}${ext}`;
+    const path = join(this.scratch, fileName);
+    await writeVolume(path, makeVolume([d, h, w, 1], 'uint8', data, geometry));
+    const bytes = new Uint8Array(readFileSync(path));
+    rmSync(path, { force: true });
+    return { url: null, fileName, bytes };
+  }
+}
+
+interface TrainDone {
+  onnx: Uint8Array;
+  config: { dims: number; inChannels: number };
+  provenance: Record<string, unknown>;
+  report: Record<string, unknown>;
+  strategy: string;
+  device: { used: string };
+}
+
+export type { Api };

@@ -1,0 +1,347 @@
+// The window's state and the actions the views call. Reactive fields live in `ui` ($state);
+// voxel arrays live in `vox` (plain, not proxied: millions of elements) and `ui.voxVersion`
+// tells the views to redraw.
+import { decodeDelta, SparseLabelVolume } from '../../src-shared/labels/index.ts';
+import type {
+  AppInfo, Axis, DeviceChoice, Effort, ExportFormat, FileHandle, HostEvent, LabelChange, LabelOp, LumenClient, ProjectState, VoxelData,
+} from '../../src-shared/api.ts';
+import { createClient } from './client.ts';
+import { autoWindow } from './planes.ts';
+
+export type Tool = 'navigate' | 'brush' | 'eraser' | 'flood' | 'accept';
+export type Panel = 'train' | 'models' | 'results' | 'export';
+
+export interface Vox {
+  image: Uint8Array | Uint16Array | Float32Array | null;
+  shape: [number, number, number];
+  range: [number, number];
+  labels: SparseLabelVolume | null;
+  prediction: Uint8Array | null;
+}
+
+export const vox: Vox = { image: null, shape: [1, 1, 1], range: [0, 1], labels: null, prediction: null };
+
+export const ui = $state({
+  info: null as AppInfo | null,
+  project: null as ProjectState | null,
+  error: null as string | null,
+  /** a long action in progress: label + fraction (null fraction: indeterminate) */
+  progress: null as { label: string; fraction: number | null } | null,
+  voxVersion: 0,
+  labelVersion: 0,
+  cursor: [0, 0, 0] as [number, number, number],
+  tool: 'brush' as Tool,
+  brushRadius: 4,
+  brush3d: false,
+  classValue: 2,
+  floodLow: 0,
+  floodHigh: 0,
+  window: [0, 1] as [number, number],
+  preset: 'fluorescence' as 'fluorescence' | 'mri',
+  showPrediction: true,
+  labelOpacity: 0.5,
+  panel: 'train' as Panel,
+  train: {
+    strategy: 'auto',
+    effort: 'normal' as Effort,
+    device: 'auto' as DeviceChoice,
+    pretrainedModelId: null as number | null,
+    running: false,
+    runId: null as number | null,
+    phase: '',
+    fraction: 0,
+    eta: null as number | null,
+    loss: [] as number[],
+    dice: [] as { step: number; value: number }[],
+    message: '',
+  },
+});
+
+let client: LumenClient;
+
+export function api(): LumenClient { return client; }
+
+function fail(e: unknown): void {
+  ui.error = (e as Error).message ?? String(e);
+  ui.progress = null;
+}
+
+export function dismissError(): void { ui.error = null; }
+
+export async function init(): Promise<void> {
+  client = createClient();
+  client.onEvent(onEvent);
+  try {
+    ui.info = await client.call('app.info', {});
+    const params = new URL(location.href).searchParams;
+    if (params.get('sample') === '1') await openSample();
+  } catch (e) { fail(e); }
+}
+
+function onEvent(e: HostEvent): void {
+  if (e.type === 'import.progress') {
+    const p = e.progress;
+    ui.progress = { label: `Importing ${p.file}: slice ${p.done} of ${p.total}`, fraction: 0.5 + 0.5 * (p.total ? p.done / p.total : 0) };
+  } else if (e.type === 'train.progress') {
+    const p = e.progress;
+    const t = ui.train;
+    if (t.runId !== null && p.runId !== t.runId) return;
+    t.phase = p.phase; t.fraction = p.fraction; t.eta = p.etaSeconds;
+    if (p.loss !== undefined) t.loss.push(p.loss);
+    if (p.validationDice !== undefined) t.dice.push({ step: t.loss.length, value: p.validationDice });
+  } else if (e.type === 'train.done') {
+    ui.train.running = false;
+    ui.train.fraction = 1;
+    ui.train.phase = 'done';
+    ui.train.message = 'Prediction updated.';
+    ui.project = e.state;
+    void loadPrediction();
+  } else if (e.type === 'train.failed') {
+    ui.train.running = false;
+    ui.train.message = e.cancelled ? 'Training stopped.' : `Training failed: ${e.message}`;
+    if (!e.cancelled) ui.error = `Training failed: ${e.message}`;
+    void refreshState();
+  }
+}
+
+async function refreshState(): Promise<void> {
+  try { ui.project = await client.call('project.state', {}); } catch (e) { fail(e); }
+}
+
+export async function refreshInfo(): Promise<void> {
+  try { ui.info = await client.call('app.info', {}); } catch (e) { fail(e); }
+}
+
+function typed(v: VoxelData): Uint8Array | Uint16Array | Float32Array {
+  const buf = v.data.buffer.slice(v.data.byteOffset, v.data.byteOffset + v.data.byteLength);
+  return v.dtype === 'uint8' ? new Uint8Array(buf) : v.dtype === 'uint16' ? new Uint16Array(buf) : new Float32Array(buf);
+}
+
+async function loadVoxels(): Promise<void> {
+  const p = ui.project;
+  vox.image = null; vox.labels = null; vox.prediction = null;
+  if (!p?.volume) { ui.voxVersion++; return; }
+  ui.progress = { label: 'Loading the volume…', fraction: null };
+  const img = await client.call('volume.read', { volumeId: p.volume.id });
+  vox.image = typed(img);
+  vox.shape = img.shape;
+  vox.range = [img.min, img.max];
+  ui.window = autoWindow(vox.image, img.min, img.max);
+  ui.floodLow = Math.round(ui.window[0] + (ui.window[1] - ui.window[0]) * 0.5);
+  ui.floodHigh = img.max;
+  if (p.labels) {
+    const l = await client.call('labels.read', { labelId: p.labels.id });
+    vox.labels = SparseLabelVolume.fromDense(l.shape, l.data);
+  }
+  ui.cursor = [Math.floor(img.shape[0] / 2), Math.floor(img.shape[1] / 2), Math.floor(img.shape[2] / 2)];
+  await loadPrediction(false);
+  ui.progress = null;
+  ui.voxVersion++;
+}
+
+async function loadPrediction(bump = true): Promise<void> {
+  const p = ui.project?.prediction;
+  if (!p) { vox.prediction = null; return; }
+  try {
+    const v = await client.call('prediction.read', { volumeId: p.volumeId });
+    vox.prediction = v.data;
+    if (bump) ui.voxVersion++;
+  } catch (e) { fail(e); }
+}
+
+async function enterProject(state: ProjectState): Promise<void> {
+  ui.project = state;
+  ui.train.loss = []; ui.train.dice = []; ui.train.message = ''; ui.train.fraction = 0; ui.train.phase = '';
+  await loadVoxels();
+}
+
+export async function createProject(name: string): Promise<boolean> {
+  try {
+    await enterProject(await client.call('project.create', { name }));
+    return true;
+  } catch (e) { fail(e); return false; }
+}
+
+export async function openProject(id: string): Promise<void> {
+  try { await enterProject(await client.call('project.open', { id })); } catch (e) { fail(e); }
+}
+
+export async function openSample(): Promise<void> {
+  try {
+    ui.progress = { label: 'Opening the sample…', fraction: null };
+    await enterProject(await client.call('project.openSample', {}));
+  } catch (e) { fail(e); }
+}
+
+export async function closeProject(): Promise<void> {
+  try { await client.call('project.close', {}); } catch { /* already closed */ }
+  ui.project = null;
+  vox.image = null; vox.labels = null; vox.prediction = null;
+  await refreshInfo();
+}
+
+/** Files (and folders' files) from a drop event, in order. */
+export async function filesFromDrop(dt: DataTransfer): Promise<File[]> {
+  const entries = [...dt.items].map((i) => i.webkitGetAsEntry?.()).filter((e): e is FileSystemEntry => !!e);
+  if (entries.length === 0 || !entries.some((e) => e.isDirectory)) return [...dt.files];
+  const out: File[] = [];
+  const walk = async (e: FileSystemEntry): Promise<void> => {
+    if (e.isFile) out.push(await new Promise<File>((ok, bad) => (e as FileSystemFileEntry).file(ok, bad)));
+    else if (e.isDirectory) {
+      const reader = (e as FileSystemDirectoryEntry).createReader();
+      const all: FileSystemEntry[] = [];
+      for (;;) {
+        const batch = await new Promise<FileSystemEntry[]>((ok, bad) => reader.readEntries(ok, bad));
+        if (!batch.length) break;
+        all.push(...batch);
+      }
+      all.sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }));
+      for (const c of all) await walk(c);
+    }
+  };
+  for (const e of entries) await walk(e);
+  return out.filter((f) => !f.name.startsWith('.'));
+}
+
+/** Drop onto the window: creates a project when none is open, then imports. */
+export async function importFiles(files: File[]): Promise<void> {
+  if (!files.length) return;
+  ui.error = null;
+  try {
+    if (!ui.project) {
+      const stem = files[0]!.name.replace(/\.(nii\.gz|[^.]+)$/i, '').replace(/[^A-Za-z0-9 ._()-]+/g, '_').slice(0, 60) || 'project';
+      let ok = false;
+      for (let i = 1; i < 50 && !ok; i++) {
+        try {
+          ui.project = await client.call('project.create', { name: i === 1 ? stem : `${stem} (${i})` });
+          ok = true;
+        } catch (e) { if (!/already exists/.test((e as Error).message)) throw e; }
+      }
+    }
+    const total = files.reduce((a, f) => a + f.size, 0);
+    let sentBefore = 0;
+    const handles: FileHandle[] = [];
+    for (const f of files) {
+      handles.push(await client.sendFile(f, (sent) => {
+        ui.progress = { label: `Reading ${files.length === 1 ? f.name : `${files.length} files`}`, fraction: 0.5 * ((sentBefore + sent) / Math.max(1, total)) };
+      }));
+      sentBefore += f.size;
+    }
+    ui.progress = { label: 'Importing…', fraction: 0.5 };
+    await enterProject(await client.call('project.import', { files: handles }));
+    ui.progress = null;
+  } catch (e) {
+    fail(e);
+    await refreshState().catch(() => {});
+  }
+}
+
+// ── labels ──────────────────────────────────────────────────────────────────────────────────
+
+function applyChange(c: LabelChange): void {
+  if (c.delta && vox.labels) vox.labels.applyDelta(decodeDelta(c.delta), c.direction);
+  if (ui.project) ui.project.labels = c.labels;
+  ui.labelVersion++;
+}
+
+let editQueue: Promise<unknown> = Promise.resolve();
+
+/** Edits go one after another, so the host sees them in the order the user made them. */
+function queue(fn: () => Promise<void>): Promise<void> {
+  const p = editQueue.then(fn, fn);
+  editQueue = p.catch(() => {});
+  return p;
+}
+
+export function edit(op: LabelOp): Promise<void> {
+  return queue(async () => {
+    const id = ui.project?.labels?.id;
+    if (id === undefined) return;
+    try { applyChange(await client.call('labels.edit', { labelId: id, op })); } catch (e) { fail(e); ui.labelVersion++; }
+  });
+}
+
+export function undo(): Promise<void> {
+  return queue(async () => {
+    const id = ui.project?.labels?.id;
+    if (id === undefined) return;
+    try { applyChange(await client.call('labels.undo', { labelId: id })); } catch (e) { fail(e); }
+  });
+}
+
+export function redo(): Promise<void> {
+  return queue(async () => {
+    const id = ui.project?.labels?.id;
+    if (id === undefined) return;
+    try { applyChange(await client.call('labels.redo', { labelId: id })); } catch (e) { fail(e); }
+  });
+}
+
+export async function addClass(name: string): Promise<void> {
+  const id = ui.project?.labels?.id;
+  if (id === undefined) return;
+  try {
+    const meta = await client.call('labels.addClass', { labelId: id, name });
+    ui.project!.labels = meta;
+    ui.classValue = meta.classes.at(-1)!.value;
+  } catch (e) { fail(e); }
+}
+
+export function copyToNextSlice(axis: Axis = 'z', direction: 1 | -1 = 1): Promise<void> {
+  const i = ui.cursor[axis === 'z' ? 0 : axis === 'y' ? 1 : 2];
+  const max = vox.shape[axis === 'z' ? 0 : axis === 'y' ? 1 : 2] - 1;
+  if (i + direction < 0 || i + direction > max) return Promise.resolve();
+  return edit({ kind: 'copy-slice', axis, index: i, direction }).then(() => {
+    const c = [...ui.cursor] as [number, number, number];
+    c[axis === 'z' ? 0 : axis === 'y' ? 1 : 2] += direction;
+    ui.cursor = c;
+  });
+}
+
+// ── training, models, export ────────────────────────────────────────────────────────────────
+
+export async function startTraining(): Promise<void> {
+  const t = ui.train;
+  t.loss = []; t.dice = []; t.message = ''; t.fraction = 0; t.phase = 'starting'; t.eta = null;
+  try {
+    t.running = true;
+    const r = await client.call('train.start', {
+      strategy: t.strategy, effort: t.effort, device: t.device, ...(t.pretrainedModelId !== null ? { pretrainedModelId: t.pretrainedModelId } : {}),
+    });
+    t.runId = r.runId;
+  } catch (e) {
+    t.running = false;
+    t.phase = '';
+    fail(e);
+  }
+}
+
+export async function stopTraining(): Promise<void> {
+  try { await client.call('train.stop', {}); } catch (e) { fail(e); }
+}
+
+export async function exportModel(modelId: number): Promise<void> {
+  try { client.save(await client.call('models.exportOnnx', { modelId })); } catch (e) { fail(e); }
+}
+
+export async function importModel(file: File): Promise<void> {
+  try {
+    const h = await client.sendFile(file);
+    await client.call('models.importOnnx', { file: h });
+    await refreshState();
+  } catch (e) { fail(e); }
+}
+
+export async function exportVolume(what: 'labels' | 'prediction', format: ExportFormat): Promise<void> {
+  try {
+    ui.progress = { label: `Writing ${what}…`, fraction: null };
+    client.save(await client.call('export.volume', { what, format }));
+    ui.progress = null;
+  } catch (e) { fail(e); }
+}
+
+export async function ping(): Promise<number> {
+  const t0 = performance.now();
+  await client.call('app.ping', { t: t0 });
+  return performance.now() - t0;
+}

@@ -1,0 +1,124 @@
+// The 3D view: GPU volume rendering of the image (vtk.js), window/level and opacity presets, and
+// the prediction (or, before any training, the foreground labels) as a coloured surface from
+// marching cubes. Physical spacing goes into the vtkImageData, so anisotropic stacks keep their
+// true proportions.
+import '@kitware/vtk.js/Rendering/Profiles/Volume';
+import '@kitware/vtk.js/Rendering/Profiles/Geometry';
+import vtkGenericRenderWindow from '@kitware/vtk.js/Rendering/Misc/GenericRenderWindow';
+import vtkImageData from '@kitware/vtk.js/Common/DataModel/ImageData';
+import vtkDataArray from '@kitware/vtk.js/Common/Core/DataArray';
+import vtkVolume from '@kitware/vtk.js/Rendering/Core/Volume';
+import vtkVolumeMapper from '@kitware/vtk.js/Rendering/Core/VolumeMapper';
+import vtkColorTransferFunction from '@kitware/vtk.js/Rendering/Core/ColorTransferFunction';
+import vtkPiecewiseFunction from '@kitware/vtk.js/Common/DataModel/PiecewiseFunction';
+import vtkImageMarchingCubes from '@kitware/vtk.js/Filters/General/ImageMarchingCubes';
+import vtkActor from '@kitware/vtk.js/Rendering/Core/Actor';
+import vtkMapper from '@kitware/vtk.js/Rendering/Core/Mapper';
+
+export type Preset = 'fluorescence' | 'mri';
+
+/** opacity/colour ramps over the window [low, high], as fractions of it */
+const PRESETS: Record<Preset, { color: [number, number, number, number][]; opacity: [number, number][] }> = {
+  // bright sparse structures on a dark background: the dark half fully transparent
+  fluorescence: {
+    color: [[0, 0, 0, 0], [0.35, 0.1, 0.45, 0.1], [0.7, 0.45, 0.95, 0.35], [1, 1, 1, 0.85]],
+    opacity: [[0, 0], [0.3, 0], [0.6, 0.25], [1, 0.7]],
+  },
+  // soft tissue: a gentle ramp in greys
+  mri: {
+    color: [[0, 0, 0, 0], [0.5, 0.55, 0.5, 0.45], [1, 1, 0.97, 0.92]],
+    opacity: [[0, 0], [0.15, 0], [0.5, 0.08], [1, 0.35]],
+  },
+};
+
+export interface View3D {
+  setImage(data: ArrayLike<number> & { length: number }, shape: [number, number, number], spacing: [number, number, number]): void;
+  setWindow(low: number, high: number, preset: Preset): void;
+  setSurface(mask: Uint8Array | null, color: [number, number, number]): void;
+  resize(): void;
+  render(): void;
+  dispose(): void;
+}
+
+export function createView3D(container: HTMLElement): View3D {
+  const grw = vtkGenericRenderWindow.newInstance({ background: [0.05, 0.06, 0.08] });
+  grw.setContainer(container);
+  grw.resize();
+  const renderer = grw.getRenderer();
+  const renderWindow = grw.getRenderWindow();
+
+  const image = vtkImageData.newInstance();
+  const mapper = vtkVolumeMapper.newInstance();
+  mapper.setSampleDistance(0.5);
+  mapper.setInputData(image);
+  const volume = vtkVolume.newInstance();
+  volume.setMapper(mapper);
+  const ctf = vtkColorTransferFunction.newInstance();
+  const otf = vtkPiecewiseFunction.newInstance();
+  volume.getProperty().setRGBTransferFunction(0, ctf);
+  volume.getProperty().setScalarOpacity(0, otf);
+  volume.getProperty().setInterpolationTypeToLinear();
+
+  const mask = vtkImageData.newInstance();
+  const cubes = vtkImageMarchingCubes.newInstance({ contourValue: 0.5, computeNormals: true, mergePoints: true });
+  cubes.setInputData(mask);
+  const surfaceMapper = vtkMapper.newInstance();
+  surfaceMapper.setInputConnection(cubes.getOutputPort());
+  const surface = vtkActor.newInstance();
+  surface.setMapper(surfaceMapper);
+  surface.getProperty().setOpacity(0.55);
+
+  let hasImage = false, hasSurface = false;
+  let shape: [number, number, number] = [1, 1, 1];
+  let spacing: [number, number, number] = [1, 1, 1];
+
+  return {
+    setImage(data, s, sp) {
+      shape = s; spacing = sp;
+      image.setDimensions(s[2], s[1], s[0]);
+      image.setSpacing([sp[2], sp[1], sp[0]]);
+      image.getPointData().setScalars(vtkDataArray.newInstance({ name: 'image', numberOfComponents: 1, values: data as unknown as Float32Array }));
+      image.modified();
+      if (!hasImage) {
+        renderer.addVolume(volume);
+        hasImage = true;
+      }
+      renderer.resetCamera();
+      const cam = renderer.getActiveCamera();
+      cam.elevation(-55);
+      cam.azimuth(20);
+      cam.orthogonalizeViewUp();
+      renderer.resetCamera();
+      cam.zoom(1.25);
+      renderer.resetCameraClippingRange();
+    },
+    setWindow(low, high, preset) {
+      const p = PRESETS[preset];
+      const at = (f: number) => low + (high - low) * f;
+      ctf.removeAllPoints();
+      for (const [f, r, g, b] of p.color) ctf.addRGBPoint(at(f), r, g, b);
+      otf.removeAllPoints();
+      for (const [f, o] of p.opacity) otf.addPoint(at(f), o);
+      // scale opacity with the physical voxel size so thin stacks are not see-through
+      volume.getProperty().setScalarOpacityUnitDistance(0, Math.max(0.5, Math.min(...spacing)) * 1.5);
+    },
+    setSurface(m, color) {
+      if (!m || !m.some((v) => v > 0)) {
+        if (hasSurface) { renderer.removeActor(surface); hasSurface = false; }
+        return;
+      }
+      mask.setDimensions(shape[2], shape[1], shape[0]);
+      mask.setSpacing([spacing[2], spacing[1], spacing[0]]);
+      const f = new Float32Array(m.length);
+      for (let i = 0; i < m.length; i++) f[i] = m[i]! > 0 ? 1 : 0;
+      mask.getPointData().setScalars(vtkDataArray.newInstance({ name: 'mask', numberOfComponents: 1, values: f }));
+      mask.modified();
+      cubes.modified();
+      surface.getProperty().setColor(...color);
+      if (!hasSurface) { renderer.addActor(surface); hasSurface = true; }
+    },
+    resize() { grw.resize(); },
+    render() { renderWindow.render(); },
+    dispose() { grw.delete(); },
+  };
+}

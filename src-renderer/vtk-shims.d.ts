@@ -1,0 +1,1 @@
+declare module '@kitware/vtk.js/Filters/General/ImageMarchingCubes';

@@ -1,0 +1,237 @@
+// The app end to end, as a microscopist uses it, through `npm run serve` and Debian's chromium:
+// create a project, drop the VesselNN stack on the window, paint foreground and background on two
+// slices, train with auto, see the prediction, undo a stroke, then restart the server, reopen the
+// project and find everything there. Screenshots of the main screens go to docs/screenshots/.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { readVolume } from '../../src-shared/io/index.ts';
+import { buildRenderer, dropFile, ensureChromium, launch, ROOT, serve, type Served } from './harness.ts';
+
+const IMAGE = join(ROOT, '../shared/data/vesselnn/burgess2014_tgMouse_image.tif');
+const TRUTH = join(ROOT, '../shared/data/vesselnn/burgess2014_tgMouse_labels.tif');
+const SHOTS = join(ROOT, 'docs/screenshots');
+const PROJECT = 'Mouse vessels';
+const SLICES = [4, 10];
+
+let server: Served;
+let browser: Awaited<ReturnType<typeof launch>>;
+let page: Page;
+let truth: { shape: number[]; data: ArrayLike<number> };
+
+async function shot(name: string): Promise<void> {
+  mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: join(SHOTS, `${name}.png`) });
+}
+
+async function revision(): Promise<number> {
+  return Number(/revision (\d+)/.exec(await page.getByTestId('revision').innerText())![1]);
+}
+
+async function goToSlice(z: number): Promise<void> {
+  const box = page.getByTestId('slice-index-z');
+  for (let i = 0; i < 40; i++) {
+    const cur = Number((await box.innerText()).split('/')[0]!.trim()) - 1;
+    if (cur === z) return;
+    await page.getByTestId(cur < z ? 'next-z' : 'prev-z').click();
+    await expect.poll(async () => (await box.innerText()).split('/')[0]!.trim()).not.toBe(String(cur + 1));
+  }
+  throw new Error(`could not reach slice ${z}`);
+}
+
+/** Drag the brush along voxel (row, col) points of the axial view. */
+async function stroke(points: [number, number][]): Promise<void> {
+  const canvas = page.getByTestId('canvas-z');
+  const box = (await canvas.boundingBox())!;
+  const [rows, cols] = [truth.shape[1]!, truth.shape[2]!];
+  const at = ([r, c]: [number, number]) => [box.x + ((c + 0.5) / cols) * box.width, box.y + ((r + 0.5) / rows) * box.height] as const;
+  const before = await revision();
+  const [x0, y0] = at(points[0]!);
+  await page.mouse.move(x0, y0);
+  await page.mouse.down();
+  for (const p of points.slice(1)) { const [x, y] = at(p); await page.mouse.move(x, y, { steps: 4 }); }
+  await page.mouse.up();
+  await expect.poll(revision, { timeout: 10_000 }).toBe(before + 1);
+}
+
+/** Horizontal runs inside (or well outside) the true vessels on slice z: where a careful user would paint. */
+function runs(z: number, vessel: boolean, count: number, minLength: number): [number, number][][] {
+  const [, H, W] = truth.shape as [number, number, number];
+  const inside = (r: number, c: number) => truth.data[(z * H + r) * W + c]! > 0;
+  const margin = vessel ? 0 : 6;
+  const ok = (r: number, c: number) => {
+    if (vessel) return inside(r, c) && inside(r - 1, c) && inside(r + 1, c);
+    for (let dr = -margin; dr <= margin; dr++) for (let dc = -margin; dc <= margin; dc++) {
+      const rr = r + dr, cc = c + dc;
+      if (rr < 0 || cc < 0 || rr >= H || cc >= W || inside(rr, cc)) return false;
+    }
+    return true;
+  };
+  const found: { r: number; c0: number; c1: number }[] = [];
+  for (let r = 8; r < H - 8; r += 3) {
+    let c0 = -1;
+    for (let c = 8; c <= W - 8; c++) {
+      const good = c < W - 8 && ok(r, c);
+      if (good && c0 < 0) c0 = c;
+      if (!good && c0 >= 0) { if (c - c0 >= minLength) found.push({ r, c0, c1: c - 1 }); c0 = -1; }
+    }
+  }
+  found.sort((a, b) => (b.c1 - b.c0) - (a.c1 - a.c0));
+  const picked: typeof found = [];
+  for (const f of found) {
+    if (picked.every((p) => Math.abs(p.r - f.r) > 24)) picked.push(f);
+    if (picked.length === count) break;
+  }
+  return picked.map((f) => {
+    const len = Math.min(f.c1 - f.c0, vessel ? 200 : 120);
+    return [[f.r, f.c0], [f.r, f.c0 + len / 2], [f.r, f.c0 + len]] as [number, number][];
+  });
+}
+
+beforeAll(async () => {
+  ensureChromium();
+  buildRenderer();
+  truth = await readVolume(TRUTH);
+  server = await serve();
+  browser = await launch();
+  page = browser.page;
+  page.on('pageerror', (e) => console.error('page error:', e.message));
+}, 600_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+  if (server) rmSync(server.projects, { recursive: true, force: true });
+});
+
+describe('Lumen in the browser (npm run serve + chromium)', () => {
+  it('shows the start screen and refuses a bad file with a readable message, importing nothing', async () => {
+    await page.goto(server.url);
+    await page.getByTestId('start-screen').waitFor();
+    await shot('start');
+    await page.getByTestId('new-project-name').fill('Bad drop');
+    await page.getByTestId('create-project').click();
+    await page.getByTestId('empty-project').waitFor();
+    await dropFile(page, 'broken.tif', Buffer.from('II*\0 this is not really a TIFF file, just its first bytes'));
+    const error = page.getByTestId('error');
+    await error.waitFor({ timeout: 30_000 });
+    expect(await error.innerText()).toMatch(/tif|TIFF|broken/i);
+    await expect.poll(() => page.getByTestId('empty-project').isVisible()).toBe(true); // nothing half-imported
+    await page.getByTestId('close-project').click();
+    await page.getByTestId('start-screen').waitFor();
+  });
+
+  it('creates a project and imports the VesselNN stack dropped on the window, with progress', async () => {
+    await page.getByTestId('new-project-name').fill(PROJECT);
+    await page.getByTestId('create-project').click();
+    await page.getByTestId('empty-project').waitFor();
+    await page.evaluate(() => {
+      const w = window as unknown as { sawProgress: boolean };
+      w.sawProgress = false;
+      new MutationObserver(() => { if (document.querySelector('[data-testid=progress]')) w.sawProgress = true; }).observe(document.body, { childList: true, subtree: true });
+    });
+    await dropFile(page, 'burgess2014_tgMouse_image.tif', readFileSync(IMAGE));
+    await page.getByTestId('canvas-z').waitFor({ timeout: 60_000 });
+    expect(await page.evaluate(() => (window as unknown as { sawProgress: boolean }).sawProgress)).toBe(true);
+    expect(await page.getByTestId('volume-info').innerText()).toContain('15×512×512');
+    await page.waitForTimeout(1500); // let the 3D view draw
+    await shot('viewer');
+  });
+
+  it('paints foreground and background on two slices; every stroke is saved', async () => {
+    await page.getByTestId('brush-size').fill('3');
+    for (const z of SLICES) {
+      await goToSlice(z);
+      await page.getByTestId('class-2').click();
+      for (const s of runs(z, true, 3, 12)) await stroke(s);
+      await page.getByTestId('class-1').click();
+      for (const s of runs(z, false, 3, 30)) await stroke(s);
+    }
+    expect(await revision()).toBeGreaterThanOrEqual(8);
+    await shot('labels');
+  });
+
+  it('undoes a stroke with Ctrl+Z and redoes it with Ctrl+Shift+Z', async () => {
+    const r = await revision();
+    await page.getByTestId('class-2').click();
+    await stroke([[5, 5], [5, 60]]); // a slip of the hand in the corner
+    await page.keyboard.press('Control+z');
+    await expect.poll(revision).toBe(r + 2);
+    expect(await page.getByTestId('redo').isEnabled()).toBe(true);
+    await page.keyboard.press('Control+Shift+z');
+    await expect.poll(revision).toBe(r + 3);
+    await page.keyboard.press('Control+z');
+    await expect.poll(revision).toBe(r + 4);
+  });
+
+  it('trains with auto in a worker while the UI keeps answering within 100 ms, then shows the prediction', async () => {
+    await page.getByTestId('tab-train').click();
+    expect(await page.getByTestId('strategy').inputValue()).toBe('auto');
+    await page.getByTestId('effort').selectOption('quick');
+    await page.getByTestId('train-start').click();
+    await page.getByTestId('train-stop').waitFor();
+    // wait until the worker is really busy (a loss came back), then probe the UI
+    await expect.poll(async () => (await page.getByTestId('train-phase').innerText().catch(() => '')).length > 0 && !(await page.getByTestId('train-phase').innerText()).startsWith('starting'), { timeout: 120_000 }).toBe(true);
+    const times: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      // one UI round: a key press changes the slice, the DOM shows it, and the host answers a ping
+      const t = await page.evaluate(async () => {
+        const el = document.querySelector('[data-testid=slice-index-z]')!;
+        const before = el.textContent;
+        const t0 = performance.now();
+        window.dispatchEvent(new KeyboardEvent('keydown', { key: before!.startsWith('1 ') ? 'PageDown' : 'PageUp' }));
+        await new Promise<void>((ok) => { const tick = () => (el.textContent !== before ? ok() : requestAnimationFrame(tick)); tick(); });
+        const ui = performance.now() - t0;
+        const ping = await (window as unknown as { __lumen: { ping(): Promise<number> } }).__lumen.ping();
+        return { ui, ping };
+      });
+      times.push(Math.max(t.ui, t.ping));
+      if (i === 3) await shot('training');
+      await page.waitForTimeout(300);
+    }
+    console.log(`UI answer times while training (ms): ${times.map((t) => t.toFixed(0)).join(', ')}`);
+    times.sort((a, b) => a - b);
+    expect(times[Math.floor(times.length / 2)]).toBeLessThan(100);
+    await page.getByTestId('train-message').waitFor({ timeout: 300_000 });
+    expect(await page.getByTestId('train-message').innerText()).toContain('Prediction updated');
+    await goToSlice(7);
+    await page.waitForTimeout(2500);
+    await shot('prediction');
+    await page.getByTestId('tab-models').click();
+    await expect.poll(() => page.locator('[data-testid=models-panel] tbody tr').count()).toBe(1);
+    await shot('models');
+    await page.getByTestId('tab-results').click();
+    await shot('results');
+  }, 420_000);
+
+  it('finds everything again after restarting the server and reopening the project', async () => {
+    const rev = await revision();
+    await browser.close();
+    await server.stop();
+    server = await serve(server.projects);
+    browser = await launch();
+    page = browser.page;
+    await page.goto(server.url);
+    await page.getByTestId('recent-list').getByText(PROJECT, { exact: true }).click();
+    await page.getByTestId('canvas-z').waitFor({ timeout: 60_000 });
+    expect(await revision()).toBe(rev);
+    expect(await page.getByTestId('redo').isEnabled()).toBe(true); // the undone stroke is still redoable
+    await page.getByTestId('tab-models').click();
+    await expect.poll(() => page.locator('[data-testid=models-panel] tbody tr').count()).toBe(1);
+    await page.getByTestId('tab-export').click();
+    expect(await page.getByTestId('export-prediction').isEnabled()).toBe(true);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-labels').click()]);
+    const labels = await readVolume((await download.path())!);
+    const [, H, W] = labels.shape;
+    const count = (z: number, v: number) => { let n = 0; for (let i = 0; i < H * W; i++) if (labels.data[z * H * W + i] === v) n++; return n; };
+    for (const z of SLICES) { expect(count(z, 1)).toBeGreaterThan(50); expect(count(z, 2)).toBeGreaterThan(50); }
+    // the undone stroke (rows 2–8 near the corner of slice 10) is not in the labels
+    let corner = 0;
+    for (let r = 0; r < 9; r++) for (let c = 0; c < 64; c++) if (labels.data[(SLICES[1]! * H + r) * W + c] === 2) corner++;
+    expect(corner).toBe(0);
+    const [pred] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-prediction').click()]);
+    const p = await readVolume((await pred.path())!);
+    expect(p.shape.slice(0, 3)).toEqual([15, 512, 512]);
+  }, 180_000);
+});
