@@ -36,6 +36,8 @@ export interface ServerOptions {
   rendererDir?: string;
   /** ORT threads for training/inference workers */
   threads?: number;
+  /** see HostOptions.effortScale */
+  effortScale?: number;
   log?: (line: string) => void;
 }
 
@@ -64,7 +66,7 @@ export async function startServer(o: ServerOptions = {}): Promise<RunningServer>
   const token = randomBytes(18).toString('base64url');
   const uploads = mkdtempSync(join(tmpdir(), 'lumen-uploads-'));
   const files = new FileRegistry();
-  const host = new LumenHost({ projectsDir: o.projectsDir ?? join(homedir(), 'Lumen'), transport: 'websocket', files, ...(o.threads ? { threads: o.threads } : {}) });
+  const host = new LumenHost({ projectsDir: o.projectsDir ?? join(homedir(), 'Lumen'), transport: 'websocket', files, ...(o.threads ? { threads: o.threads } : {}), ...(o.effortScale ? { effortScale: o.effortScale } : {}) });
   let port = 0;
   let uploadCount = 0;
 
@@ -173,16 +175,18 @@ function argValue(argv: string[], name: string): string | undefined {
   return i >= 0 ? argv[i + 1] : undefined;
 }
 
-/** `npm run serve [-- --port N --projects DIR]` */
+/** `npm run serve [-- --port N --projects DIR --effort-scale F --sample]` */
 export async function main(argv = process.argv.slice(2)): Promise<RunningServer> {
   const port = Number(argValue(argv, 'port') ?? process.env.LUMEN_PORT ?? 5178);
   const projectsDir = argValue(argv, 'projects') ?? process.env.LUMEN_PROJECTS ?? join(homedir(), 'Lumen');
+  const effortScale = Number(argValue(argv, 'effort-scale') ?? 1);
+  if (!(effortScale > 0)) throw new Error('--effort-scale must be a positive number');
   let s: RunningServer;
   try {
-    s = await startServer({ port, projectsDir });
+    s = await startServer({ port, projectsDir, effortScale });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw e;
-    s = await startServer({ port: 0, projectsDir });
+    s = await startServer({ port: 0, projectsDir, effortScale });
   }
   const sample = argv.includes('--sample') ? '&sample=1' : '';
   // one parseable line on stdout: tests and scripts read the URL from it

@@ -39,6 +39,8 @@ export interface HostOptions {
   files: FileRegistry;
   /** ORT threads for the training/inference workers (default: all cores) */
   threads?: number;
+  /** multiplies every effort's step count (tests and demos on slow machines use < 1) */
+  effortScale?: number;
 }
 
 interface Training { runId: number; worker?: Worker; inference?: InferenceHandle; stopped: boolean }
@@ -414,7 +416,7 @@ export class LumenHost {
     const labelsRevision = store.labelInfo(labelId).revision;
     const runId = store.startRun({ config: { strategy: r.strategy, effort: r.effort, device: r.device, labeledVoxels, labelsRevision, pretrainedModelId: r.pretrainedModelId ?? null } });
     const job: TrainJob = {
-      project: store.path, volumeId, labelId, strategy: r.strategy, effort: EFFORT_FACTOR[r.effort], device: runtimeDevice(r.device),
+      project: store.path, volumeId, labelId, strategy: r.strategy, effort: EFFORT_FACTOR[r.effort] * (this.opts.effortScale ?? 1), device: runtimeDevice(r.device),
       ...(pretrainedOnnx ? { pretrainedOnnx } : {}), ...(this.opts.threads ? { threads: this.opts.threads } : {}),
     };
     const t: Training = { runId, stopped: false };

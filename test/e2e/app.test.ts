@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 // The app end to end, as a microscopist uses it, through `npm run serve` and Debian's chromium:
 // create a project, drop the VesselNN stack on the window, paint foreground and background on two
 // slices, train with auto, see the prediction, undo a stroke, then restart the server, reopen the

@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 // The e2e harness: Debian's chromium (installed with apt where missing), driven by playwright-core,
 // against `npm run serve` started as a child process on a free port with its own projects folder.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -27,7 +28,7 @@ export function buildRenderer(): void {
 export interface Served { url: string; projects: string; child: ChildProcess; stop(): Promise<void> }
 
 export async function serve(projects = mkdtempSync(join(tmpdir(), 'lumen-e2e-projects-'))): Promise<Served> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src-main/server.ts'), '--port', '0', '--projects', projects], {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src-main/server.ts'), '--port', '0', '--projects', projects, '--effort-scale', '0.5'], {
     cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env },
   });
   let stderr = '';

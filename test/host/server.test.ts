@@ -1,0 +1,134 @@
+// The browser transport's guards and the host services behind it, without a browser: token,
+// Origin and Host checks, CSP, request validation, file access only through uploaded handles,
+// and label edits + undo that survive reopening the project.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import WebSocket from 'ws';
+import { checkSchema, decodeFrame, encodeFrame, REQUEST_SCHEMAS, type FileHandle } from '../../src-shared/api.ts';
+import { startServer, type RunningServer } from '../../src-main/server.ts';
+import { SAMPLE_IMAGE } from '../../src-main/host/lumen-host.ts';
+
+let server: RunningServer;
+const dirs: string[] = [];
+const tmp = (p: string) => { const d = mkdtempSync(join(tmpdir(), p)); dirs.push(d); return d; };
+
+function connect(opts: { token?: string; origin?: string } = {}): Promise<WebSocket> {
+  const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws?token=${opts.token ?? server.token}`, { origin: opts.origin ?? `http://127.0.0.1:${server.port}` });
+  return new Promise((ok, bad) => { ws.once('open', () => ok(ws)); ws.once('error', bad); ws.once('unexpected-response', (_q, r) => bad(new Error(`HTTP ${r.statusCode}`))); });
+}
+
+let nextId = 1;
+function call(ws: WebSocket, method: string, req: unknown): Promise<{ ok: boolean; res?: any; error?: { code: string; message: string } }> {
+  const id = nextId++;
+  return new Promise((ok) => {
+    const on = (data: Buffer) => {
+      const m = decodeFrame(new Uint8Array(data)) as { id?: number };
+      if (m.id === id) { ws.off('message', on); ok(m as never); }
+    };
+    ws.on('message', on);
+    ws.send(encodeFrame({ id, method, req }));
+  });
+}
+
+async function upload(path: string, name: string): Promise<FileHandle> {
+  const r = await fetch(`http://127.0.0.1:${server.port}/upload?token=${server.token}&name=${encodeURIComponent(name)}`, {
+    method: 'POST', body: readFileSync(path), headers: { origin: `http://127.0.0.1:${server.port}` },
+  });
+  expect(r.status).toBe(200);
+  return (await r.json()) as FileHandle;
+}
+
+beforeAll(async () => {
+  const renderer = tmp('lumen-renderer-');
+  writeFileSync(join(renderer, 'index.html'), '<!doctype html><title>Lumen</title>');
+  server = await startServer({ port: 0, projectsDir: tmp('lumen-projects-'), rendererDir: renderer, log: () => {} });
+});
+
+afterAll(async () => {
+  await server?.close();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+describe('api.ts validation', () => {
+  it('refuses unknown fields, wrong types and unknown label ops', () => {
+    expect(checkSchema(REQUEST_SCHEMAS['project.open'], { id: 'a' })).toBeNull();
+    expect(checkSchema(REQUEST_SCHEMAS['project.open'], { id: 'a', path: '/etc/passwd' })).toMatch(/unknown field "path"/);
+    expect(checkSchema(REQUEST_SCHEMAS['labels.edit'], { labelId: 1, op: { kind: 'stroke', axis: 'z', index: 0, points: [[1, 2]], radius: 2, value: 2 } })).toBeNull();
+    expect(checkSchema(REQUEST_SCHEMAS['labels.edit'], { labelId: 1, op: { kind: 'rm -rf' } })).toMatch(/kind must be one of/);
+    expect(checkSchema(REQUEST_SCHEMAS['labels.edit'], { labelId: 1, op: { kind: 'stroke', axis: 'w', index: 0, points: [[1, 2]], radius: 2, value: 2 } })).toMatch(/axis/);
+    expect(checkSchema(REQUEST_SCHEMAS['volume.read'], { volumeId: 1.5 })).toMatch(/integer/);
+  });
+});
+
+describe('the WebSocket server', () => {
+  it('serves the page with a strict CSP and only from its own folder', async () => {
+    const r = await fetch(`http://127.0.0.1:${server.port}/`);
+    expect(r.status).toBe(200);
+    expect(r.headers.get('content-security-policy')).toMatch(/default-src 'self'.*script-src 'self'/);
+    expect((await fetch(`http://127.0.0.1:${server.port}/..%2f..%2fpackage.json`)).status).toBe(404);
+  });
+
+  it('refuses a WebSocket without the token or from another origin, and uploads without the token', async () => {
+    await expect(connect({ token: 'wrong' })).rejects.toThrow(/403/);
+    await expect(connect({ origin: 'http://evil.example' })).rejects.toThrow(/403/);
+    const r = await fetch(`http://127.0.0.1:${server.port}/upload?token=nope&name=x.tif`, { method: 'POST', body: 'x', headers: { origin: `http://127.0.0.1:${server.port}` } });
+    expect(r.status).toBe(403);
+  });
+
+  it('validates every message and reaches files only through handles the host issued', async () => {
+    const ws = await connect();
+    expect((await call(ws, 'fs.readFile', { path: '/etc/passwd' })).error?.code).toBe('bad-request');
+    expect((await call(ws, 'project.create', { name: '../../outside' })).error?.message).toMatch(/not a usable project name/);
+    await call(ws, 'project.create', { name: 'handles' });
+    const forged = await call(ws, 'project.import', { files: [{ handle: 'deadbeef', name: '/etc/passwd', size: 1 }] });
+    expect(forged.error?.message).toMatch(/was not dropped or picked/);
+    ws.close();
+  });
+
+  it('imports an uploaded stack, saves each edit, and keeps undo/redo across reopening', async () => {
+    const ws = await connect();
+    const created = await call(ws, 'project.create', { name: 'persist' });
+    expect(created.ok).toBe(true);
+    const handle = await upload(SAMPLE_IMAGE, 'sample.tif');
+    const events: string[] = [];
+    ws.on('message', (d: Buffer) => { const m = decodeFrame(new Uint8Array(d)) as { event?: { type: string } }; if (m.event) events.push(m.event.type); });
+    const state = (await call(ws, 'project.import', { files: [handle] })).res;
+    expect(state.volume.shape).toEqual([15, 128, 128, 1]);
+    expect(events).toContain('import.progress');
+    const labelId = state.labels.id;
+    const stroke = (value: number, row: number) => call(ws, 'labels.edit', { labelId, op: { kind: 'stroke', axis: 'z', index: 3, points: [[row, 10], [row, 100]], radius: 2, value } });
+    expect((await stroke(2, 20)).res.labels.revision).toBe(1);
+    expect((await stroke(1, 60)).res.labels.revision).toBe(2);
+    const undone = await call(ws, 'labels.undo', { labelId });
+    expect(undone.res.direction).toBe('backward');
+    expect(undone.res.labels.canRedo).toBe(true);
+    expect((await call(ws, 'labels.edit', { labelId, op: { kind: 'stroke', axis: 'z', index: 3, points: [[1, 1]], radius: 1, value: 9 } })).error?.message).toMatch(/no class 9/);
+    await call(ws, 'project.close', {});
+    const reopened = (await call(ws, 'project.open', { id: 'persist' })).res;
+    expect(reopened.labels.revision).toBe(3);
+    expect(reopened.labels.canRedo).toBe(true);
+    const dense = (await call(ws, 'labels.read', { labelId })).res.data as Uint8Array;
+    const at = (z: number, y: number, x: number) => dense[(z * 128 + y) * 128 + x];
+    expect(at(3, 20, 50)).toBe(2);
+    expect(at(3, 60, 50)).toBe(0); // the undone background stroke
+    expect((await call(ws, 'labels.redo', { labelId })).res.labels.revision).toBe(4);
+    const info = (await call(ws, 'app.info', {})).res;
+    expect(info.recent.map((p: { id: string }) => p.id)).toContain('persist');
+    ws.close();
+  });
+
+  it('refuses a damaged file with a readable message and imports nothing', async () => {
+    const ws = await connect();
+    await call(ws, 'project.create', { name: 'damaged' });
+    const bad = join(tmp('lumen-bad-'), 'bad.tif');
+    writeFileSync(bad, Buffer.concat([readFileSync(SAMPLE_IMAGE).subarray(0, 4000)]));
+    const r = await call(ws, 'project.import', { files: [await upload(bad, 'bad.tif')] });
+    expect(r.ok).toBe(false);
+    expect(r.error!.message.length).toBeGreaterThan(10);
+    expect(r.error!.code).not.toBe('internal');
+    expect((await call(ws, 'project.state', {})).res.volume).toBeNull();
+    ws.close();
+  });
+});
