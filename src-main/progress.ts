@@ -23,6 +23,7 @@ export class ProgressBar {
 
 export function formatSeconds(s: number): string {
   if (!Number.isFinite(s)) return '--';
-  if (s < 60) return `${s.toFixed(0)}s`;
-  return `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s`;
+  const total = Math.round(s);
+  if (total < 60) return `${total}s`;
+  return `${Math.floor(total / 60)}m${String(total % 60).padStart(2, '0')}s`;
 }
