@@ -1,4 +1,4 @@
-// `lumen pretrain [NAME …] [--steps N] [--seed S]`: trains the shipped models on synthetic data
+// `lumen pretrain [NAME …] [--steps N] [--samples N] [--seed S]`: trains the shipped models on synthetic data
 // only and writes resources/models/NAME.onnx (what `npm run pretrain` runs).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -26,7 +26,7 @@ export async function run(argv: string[]): Promise<number> {
     const bar = new ProgressBar(name, steps);
     let dice = NaN;
     const model = await pretrain(recipe, runtime.factory, {
-      steps, seed: Number(flag(args, 'seed') ?? 1),
+      steps, seed: Number(flag(args, 'seed') ?? 1), samples: flag(args, 'samples') ? Number(flag(args, 'samples')) : undefined,
       onStep: (step, _total, loss) => bar.update(step, `loss ${loss.toFixed(3)}${Number.isFinite(dice) ? `, held-out Dice ${dice.toFixed(3)}` : ''}`),
       onEval: (_step, d) => { dice = d; },
     });

@@ -49,9 +49,10 @@ export function synthLabeledVolume(kind: SynthKind, shape: [number, number, numb
   return { shape: [s.shape[0], s.shape[1], s.shape[2]], channels: s.channels, image, labels };
 }
 
-export async function pretrain(recipe: PretrainRecipe, factory: SessionFactory, o: { seed?: number; steps?: number; onStep?: (step: number, steps: number, loss: number) => void; onEval?: (step: number, dice: number) => void } = {}): Promise<ModelFile & { fit: FitResult }> {
+export async function pretrain(recipe: PretrainRecipe, factory: SessionFactory, o: { seed?: number; steps?: number; samples?: number; onStep?: (step: number, steps: number, loss: number) => void; onEval?: (step: number, dice: number) => void } = {}): Promise<ModelFile & { fit: FitResult }> {
   const seed = o.seed ?? 1;
-  const pool = Array.from({ length: recipe.samples }, (_, i) => synthLabeledVolume(recipe.kind, recipe.sampleShape, seed * 1000 + i));
+  const samples = o.samples ?? recipe.samples;
+  const pool = Array.from({ length: samples }, (_, i) => synthLabeledVolume(recipe.kind, recipe.sampleShape, seed * 1000 + i));
   const split = pool.map((v) => holdOut({ shape: v.shape, channels: v.channels, image: v.image, ...labelsToTargets(v.labels) }, 0.1));
   const steps = o.steps ?? recipe.steps;
   const r = await fit(factory, {
@@ -61,6 +62,6 @@ export async function pretrain(recipe: PretrainRecipe, factory: SessionFactory, 
   });
   return {
     config: recipe.model, params: r.params, fit: r,
-    provenance: { strategy: 'synthetic-pretrain', recipe: recipe.name, kind: recipe.kind, samples: recipe.samples, sampleShape: recipe.sampleShape, steps: r.steps, seed, validationDice: r.bestValidationDice },
+    provenance: { strategy: 'synthetic-pretrain', recipe: recipe.name, kind: recipe.kind, samples, sampleShape: recipe.sampleShape, steps: r.steps, seed, validationDice: r.bestValidationDice },
   };
 }

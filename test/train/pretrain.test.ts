@@ -25,7 +25,7 @@ describe('synthetic pre-training', () => {
   it('lumen pretrain writes a model that reads back with its recipe and provenance', { timeout: 300_000 }, () => {
     const dir = mkdtempSync(join(tmpdir(), 'lumen-pretrain-'));
     try {
-      const r = spawnSync('node', ['bin/lumen.mjs', 'pretrain', 'vessels-2d-2p', '--steps', '12', '--out-dir', dir, '--device', 'cpu'], { cwd: PROJECT_ROOT, encoding: 'utf8' });
+      const r = spawnSync('node', ['bin/lumen.mjs', 'pretrain', 'vessels-2d-2p', '--steps', '12', '--samples', '3', '--out-dir', dir, '--device', 'cpu'], { cwd: PROJECT_ROOT, encoding: 'utf8' });
       expect(r.status, r.stderr).toBe(0);
       const line = JSON.parse(r.stdout.trim());
       expect(line.model).toBe('vessels-2d-2p');
@@ -33,6 +33,7 @@ describe('synthetic pre-training', () => {
       expect(model.config).toEqual(PRETRAIN_RECIPES.find((x) => x.name === 'vessels-2d-2p')!.model);
       expect(model.provenance.strategy).toBe('synthetic-pretrain');
       expect(model.provenance.kind).toBe('vessels-2p');
+      expect(model.provenance.samples).toBe(3);
       const bad = spawnSync('node', ['bin/lumen.mjs', 'pretrain', 'unicorns'], { cwd: PROJECT_ROOT, encoding: 'utf8' });
       expect(bad.status).toBe(1);
       expect(bad.stderr).toMatch(/no pretraining recipe 'unicorns'/);

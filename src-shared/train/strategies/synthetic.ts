@@ -14,7 +14,9 @@ export const syntheticPretrain: Strategy = async (data, options, ctx) => {
     const recipe = PRETRAIN_RECIPES.find((r) => JSON.stringify(r.model) === JSON.stringify(want));
     if (!recipe) throw new LumenError('unsupported', `no synthetic recipe makes a ${want.dims}D model with ${want.inChannels} channel(s); give --model`);
     const steps = Math.max(10, Math.round(recipe.steps * 0.3 * (options.effort ?? 1)));
-    const m = await pretrain(recipe, ctx.factory, { seed: options.seed, steps, onStep: (step, total, loss) => ctx.progress?.({ phase: `synthetic pre-training (${recipe.name})`, step, steps: total, loss }) });
+    // an on-the-fly pool of a third of the recipe's samples keeps this step to seconds of generation
+    const samples = Math.max(2, Math.round(recipe.samples * Math.min(1, options.effort ?? 1) / 3));
+    const m = await pretrain(recipe, ctx.factory, { seed: options.seed, steps, samples, onStep: (step, total, loss) => ctx.progress?.({ phase: `synthetic pre-training (${recipe.name})`, step, steps: total, loss }) });
     source = m;
     pretrainSteps = m.fit.steps;
   }
