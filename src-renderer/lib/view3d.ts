@@ -89,7 +89,7 @@ export function createView3D(container: HTMLElement): View3D {
       cam.azimuth(20);
       cam.orthogonalizeViewUp();
       renderer.resetCamera();
-      cam.zoom(1.25);
+      cam.zoom(1.05);
       renderer.resetCameraClippingRange();
     },
     setWindow(low, high, preset) {

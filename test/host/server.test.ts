@@ -132,3 +132,23 @@ describe('the WebSocket server', () => {
     ws.close();
   });
 });
+
+describe('the bundled sample and the Electron shell', () => {
+  it('opens the sample in one call', async () => {
+    const ws = await connect();
+    const r = await call(ws, 'project.openSample', {});
+    expect(r.res.volume.shape).toEqual([15, 128, 128, 1]);
+    expect(r.res.labels.classes.map((c: { name: string }) => c.name)).toEqual(['background', 'foreground']);
+    ws.close();
+  });
+
+  it('keeps the window sandboxed: context isolation, sandbox, no Node in the renderer, a CSP', () => {
+    const main = readFileSync(join(__dirname, '../../src-main/electron/main.ts'), 'utf8');
+    expect(main).toMatch(/contextIsolation: true/);
+    expect(main).toMatch(/sandbox: true/);
+    expect(main).toMatch(/nodeIntegration: false/);
+    expect(main).toMatch(/content-security-policy/);
+    const preload = readFileSync(join(__dirname, '../../src-main/electron/preload.ts'), 'utf8');
+    expect(preload).not.toMatch(/from 'node:|require\(/);
+  });
+});
