@@ -152,3 +152,82 @@ describe('the bundled sample and the Electron shell', () => {
     expect(preload).not.toMatch(/from 'node:|require\(/);
   });
 });
+
+describe('label tools, training, models and export through the host', () => {
+  let fast: RunningServer;
+  beforeAll(async () => {
+    const renderer = tmp('lumen-renderer-');
+    writeFileSync(join(renderer, 'index.html'), '<!doctype html><title>Lumen</title>');
+    fast = await startServer({ port: 0, projectsDir: tmp('lumen-projects-'), rendererDir: renderer, effortScale: 0.2, log: () => {} });
+  });
+  afterAll(async () => { await fast?.close(); });
+
+  it('flood fill, 3D brush, copy to next slice, train → prediction, accept a region, ONNX out and in, TIFF/NIfTI export', async () => {
+    const prev = server;
+    server = fast;
+    try {
+      const ws = await connect();
+      const events: { type: string; [k: string]: unknown }[] = [];
+      ws.on('message', (d: Buffer) => { const m = decodeFrame(new Uint8Array(d)) as { event?: { type: string } }; if (m.event) events.push(m.event); });
+      const s = (await call(ws, 'project.openSample', {})).res;
+      const labelId = s.labels.id;
+      const edit = async (op: unknown) => { const r = await call(ws, 'labels.edit', { labelId, op }); expect(r.error).toBeUndefined(); return r.res; };
+      // flood from the brightest voxel of slice 7 within [60% of max, max]
+      const img = (await call(ws, 'volume.read', { volumeId: s.volume.id })).res;
+      const pixels = new Uint8Array(img.data);
+      let best = 0;
+      for (let i = 7 * 128 * 128; i < 8 * 128 * 128; i++) if (pixels[i]! > pixels[best]!) best = i;
+      const r0 = Math.floor((best % (128 * 128)) / 128), c0 = best % 128;
+      const flood = await edit({ kind: 'flood', axis: 'z', index: 7, seed: [r0, c0], value: 2, low: Math.round(img.max * 0.6), high: img.max });
+      expect(flood.delta.length).toBeGreaterThan(0);
+      await edit({ kind: 'stroke', axis: 'z', index: 7, points: [[2, 2], [2, 120]], radius: 1, value: 1 });
+      await edit({ kind: 'stroke', axis: 'z', index: 7, points: [[125, 2], [125, 120]], radius: 1, value: 1 });
+      await edit({ kind: 'copy-slice', axis: 'z', index: 7, direction: 1 });
+      await edit({ kind: 'ball', centers: [[3, 64, 64]], radius: 2, value: 1 });
+      const dense = new Uint8Array((await call(ws, 'labels.read', { labelId })).res.data);
+      const slice = (z: number) => dense.subarray(z * 128 * 128, (z + 1) * 128 * 128);
+      expect(slice(8)).toEqual(slice(7)); // copied
+      expect(dense[(3 * 128 + 64) * 128 + 64]).toBe(1); // the ball's centre
+      expect(dense[(2 * 128 + 64) * 128 + 64]).toBe(1); // …one slice above
+
+      const { runId } = (await call(ws, 'train.start', { strategy: 'auto', effort: 'quick', device: 'cpu' })).res;
+      const deadline = Date.now() + 170_000;
+      while (!events.some((e) => (e.type === 'train.done' || e.type === 'train.failed') && e.runId === runId) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+      const end = events.find((e) => e.type === 'train.done' || e.type === 'train.failed')!;
+      expect(end.type, JSON.stringify(end)).toBe('train.done');
+      expect(events.some((e) => e.type === 'train.progress')).toBe(true);
+      const state = (await call(ws, 'project.state', {})).res;
+      expect(state.models).toHaveLength(1);
+      expect(state.runs[0].status).toBe('finished');
+      expect(state.prediction).not.toBeNull();
+
+      const pred = new Uint8Array((await call(ws, 'prediction.read', { volumeId: state.prediction.volumeId })).res.data);
+      const hit = pred.findIndex((v, i) => v > 0 && dense[i] === 0 && Math.floor(i / (128 * 128)) === 11);
+      if (hit >= 0) {
+        const accepted = await edit({ kind: 'accept-prediction', axis: 'z', index: 11, seed: [Math.floor((hit % 16384) / 128), hit % 128], value: 2 });
+        expect(accepted.delta).not.toBeNull();
+      }
+
+      const onnx = (await call(ws, 'models.exportOnnx', { modelId: state.models[0].id })).res;
+      expect(onnx.fileName).toMatch(/\.onnx$/);
+      const onnxPath = join(tmp('lumen-onnx-'), onnx.fileName);
+      writeFileSync(onnxPath, onnx.bytes);
+      const imported = await call(ws, 'models.importOnnx', { file: await upload(onnxPath, onnx.fileName) });
+      expect(imported.res.strategy).toBe(state.models[0].strategy); // provenance travels with the file
+      const notOnnx = await call(ws, 'models.importOnnx', { file: await upload(SAMPLE_IMAGE, 'fake.onnx') });
+      expect(notOnnx.error?.message).toMatch(/not an ONNX model/);
+
+      for (const format of ['tiff', 'nifti'] as const) {
+        const out = (await call(ws, 'export.volume', { what: 'prediction', format })).res;
+        const path = join(tmp('lumen-export-'), out.fileName);
+        writeFileSync(path, out.bytes);
+        const { readVolume } = await import('../../src-shared/io/index.ts');
+        const v = await readVolume(path);
+        expect(v.shape.slice(0, 3)).toEqual([15, 128, 128]);
+      }
+      ws.close();
+    } finally {
+      server = prev;
+    }
+  }, 200_000);
+});
