@@ -230,4 +230,29 @@ describe('label tools, training, models and export through the host', () => {
       server = prev;
     }
   }, 200_000);
+
+  it('stops a training run on request: the run is marked cancelled and nothing is added', async () => {
+    const prev = server;
+    server = fast;
+    try {
+      const ws = await connect();
+      const events: { type: string; [k: string]: unknown }[] = [];
+      ws.on('message', (d: Buffer) => { const m = decodeFrame(new Uint8Array(d)) as { event?: { type: string } }; if (m.event) events.push(m.event); });
+      const before = (await call(ws, 'project.state', {})).res;
+      const { runId } = (await call(ws, 'train.start', { strategy: 'scratch', effort: 'thorough', device: 'cpu' })).res;
+      expect((await call(ws, 'train.start', { strategy: 'auto', effort: 'quick', device: 'cpu' })).error?.message).toMatch(/already going/);
+      const t0 = Date.now();
+      while (!events.some((e) => e.type === 'train.progress') && Date.now() - t0 < 60_000) await new Promise((r) => setTimeout(r, 100));
+      await call(ws, 'train.stop', {});
+      while (!events.some((e) => e.type === 'train.failed' || e.type === 'train.done') && Date.now() - t0 < 90_000) await new Promise((r) => setTimeout(r, 100));
+      const end = events.find((e) => e.type === 'train.failed' || e.type === 'train.done')!;
+      expect(end).toMatchObject({ type: 'train.failed', runId, cancelled: true });
+      const after = (await call(ws, 'project.state', {})).res;
+      expect(after.models.length).toBe(before.models.length);
+      expect(after.runs.find((r: { id: number }) => r.id === runId).status).toBe('cancelled');
+      ws.close();
+    } finally {
+      server = prev;
+    }
+  }, 120_000);
 });
