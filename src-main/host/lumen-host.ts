@@ -164,6 +164,9 @@ export class LumenHost {
   private create(name: string): ProjectState {
     const id = name.trim();
     const path = this.pathOf(id);
+    // refuse before closing the open project, so a taken name leaves the user where they were
+    if (existsSync(path)) throw new LumenError('bad-input', `a project named "${id}" already exists; open it or choose another name`);
+    this.stopTraining();
     this.closeProject();
     ProjectStore.create(path).close();
     return this.open(id);
