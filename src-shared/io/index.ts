@@ -11,6 +11,7 @@ import { openSlices } from './slices-reader.ts';
 import { openTiff } from './tiff-reader.ts';
 import { TiffStreamWriter, type TiffCompression } from './tiff-writer.ts';
 import type { VolumeFormat, VolumeInfo, VolumeReader } from './reader.ts';
+import { writeWhole, type VolumeWriter } from './writer.ts';
 
 export type { VolumeFormat, VolumeInfo, VolumeReader } from './reader.ts';
 export { detectFormat, formatFromExtension } from './detect.ts';
@@ -74,11 +75,7 @@ export function writableFormat(path: string): 'tiff' | 'nifti' {
   throw new LumenError('bad-input', `cannot tell which format to write from the name ${path}; use .tif, .tiff, .nii or .nii.gz`);
 }
 
-export interface VolumeWriter {
-  writeSlices(slab: Volume): void;
-  close(): void;
-  abort(): void;
-}
+export type { VolumeWriter } from './writer.ts';
 
 /** A slab-by-slab writer for TIFF or NIfTI, chosen by the extension of `path`. */
 export function openVolumeWriter(path: string, spec: { shape: Shape4; dtype: DType; geometry: Geometry; source?: SourceInfo }, options: WriteOptions = {}): VolumeWriter {
@@ -97,13 +94,7 @@ export function openVolumeWriter(path: string, spec: { shape: Shape4; dtype: DTy
 
 export async function writeVolume(path: string, vol: Volume, options: WriteOptions = {}): Promise<void> {
   const w = openVolumeWriter(path, vol, options);
-  try {
-    w.writeSlices(vol);
-    w.close();
-  } catch (e) {
-    w.abort();
-    throw e;
-  }
+  writeWhole(w, vol);
 }
 
 /** Streams `reader` into `path` slab by slab (bounded memory); used by `lumen convert`. */

@@ -10,6 +10,7 @@ import { LumenError } from '../errors.ts';
 import { HOST_LITTLE_ENDIAN, allocateChecked, bytesOf } from './dtype.ts';
 import { NIFTI_CODE_OF, affineToQuatern, type NiftiHeaderFields } from './nifti-header.ts';
 import { checkSpacing } from './spacing.ts';
+import { writeWhole } from './writer.ts';
 
 export interface NiftiWriteSpec {
   shape: Shape4;
@@ -172,11 +173,5 @@ export function writeNifti(path: string, vol: Volume, options: { like?: { geomet
     source: like?.source ?? vol.source,
   };
   const w = new NiftiStreamWriter(path, spec, { gzip: options.gzip });
-  try {
-    w.writeSlices(vol);
-    w.close();
-  } catch (e) {
-    w.abort();
-    throw e;
-  }
+  writeWhole(w, vol);
 }

@@ -10,6 +10,7 @@ import { LumenError } from '../errors.ts';
 import { HOST_LITTLE_ENDIAN, bytesOf, tiffSampleFormat } from './dtype.ts';
 import { checkSpacing } from './spacing.ts';
 import { TAG } from './tiff-ifd.ts';
+import { writeWhole } from './writer.ts';
 
 export type TiffCompression = 'none' | 'deflate';
 
@@ -233,13 +234,7 @@ export class TiffStreamWriter {
 
 export function writeTiff(path: string, vol: Volume, options: TiffWriteOptions = {}): void {
   const w = new TiffStreamWriter(path, { shape: vol.shape, dtype: vol.dtype, geometry: vol.geometry }, options);
-  try {
-    w.writeSlices(vol);
-    w.close();
-  } catch (e) {
-    w.abort();
-    throw e;
-  }
+  writeWhole(w, vol);
 }
 
 function imagejDescription(spec: TiffStreamSpec, pageChannels: number): string {
