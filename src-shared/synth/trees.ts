@@ -69,15 +69,8 @@ export interface Branch {
   anastomosis: boolean;
 }
 
-export interface TubeSample {
-  shape: Shape3;
-  spacing: readonly [number, number, number];
-  /** 1 where a voxel centre lies inside a tube */
-  label: Uint8Array;
-  /** soft partial-volume occupancy 0..1 (≥ 0.5 exactly where label = 1) */
-  occupancy: Float32Array;
-  centre?: Float32Array;
-  radius?: Float32Array;
+/** A drawn grid (label: 1 where a voxel centre lies inside a tube; occupancy ≥ 0.5 exactly there) with its geometry. */
+export interface TubeSample extends TubeGrid {
   segments: TubeSegment[];
   branches: Branch[];
 }
