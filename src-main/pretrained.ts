@@ -1,21 +1,32 @@
-// Pretrained models by name (resources/models/NAME.onnx) or by path.
+// Pretrained models (resources/models/NAME.onnx) and Deep Weight Priors (resources/models/NAME.dwp),
+// by name or by path.
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { resolve } from 'node:path';
 import { importOnnxModel, type ModelFile } from '../src-shared/nn/model-file.ts';
+import { decodeWeightPrior, type WeightPrior } from '../src-shared/train/dwp/prior.ts';
 import { LumenError } from '../src-shared/errors.ts';
 
 export const MODELS_DIR = resolve(fileURLToPath(import.meta.url), '../../resources/models');
 
-export function listPretrained(): string[] {
-  return existsSync(MODELS_DIR) ? readdirSync(MODELS_DIR).filter((f) => f.endsWith('.onnx')).map((f) => f.slice(0, -5)).sort() : [];
+function listWithExtension(ext: string): string[] {
+  return existsSync(MODELS_DIR) ? readdirSync(MODELS_DIR).filter((f) => f.endsWith(ext)).map((f) => f.slice(0, -ext.length)).sort() : [];
+}
+
+export const listPretrained = (): string[] => listWithExtension('.onnx');
+export const listWeightPriors = (): string[] => listWithExtension('.dwp');
+
+function resolveBundled(nameOrPath: string, ext: string, what: string, known: string[]): string {
+  const byName = resolve(MODELS_DIR, `${nameOrPath}${ext}`);
+  const path = existsSync(byName) ? byName : nameOrPath;
+  if (!existsSync(path)) throw new LumenError('bad-input', `no ${what} '${nameOrPath}': give a ${ext} file or one of: ${known.join(', ') || '(none installed)'}`);
+  return path;
 }
 
 export function loadPretrained(nameOrPath: string): ModelFile {
-  const byName = resolve(MODELS_DIR, `${nameOrPath}.onnx`);
-  const path = existsSync(byName) ? byName : nameOrPath;
-  if (!existsSync(path)) {
-    throw new LumenError('bad-input', `no model '${nameOrPath}': give a .onnx file or one of: ${listPretrained().join(', ') || '(none installed)'}`);
-  }
-  return importOnnxModel(readFileSync(path));
+  return importOnnxModel(readFileSync(resolveBundled(nameOrPath, '.onnx', 'model', listPretrained())));
+}
+
+export function loadWeightPrior(nameOrPath: string): WeightPrior {
+  return decodeWeightPrior(readFileSync(resolveBundled(nameOrPath, '.dwp', 'weight prior', listWeightPriors())));
 }

@@ -2,7 +2,8 @@
 // splits) written as JSON, a Markdown table and an SVG chart. CONFIG:
 //   { "name": "...", "dataset": { "kind": "drive", "root": "../shared/data/drive" },
 //     "n": [1, 2, 5, 10], "strategies": ["scratch", ...], "splits": 3, "testSize": 10,
-//     "effort": 1, "pretrained": { "strategy": "model name or file" }, "out": "docs/results/drive" }
+//     "effort": 1, "foregroundWeight": 1, "pretrained": { "strategy": "model name or file" },
+//     "weightPrior": "prior name or .dwp file (for dwp)", "out": "docs/results/drive" }
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { LumenError } from '../../src-shared/errors.ts';
@@ -13,7 +14,7 @@ import { planarToVolume } from '../../src-shared/train/volume-convert.ts';
 import { strategyByName } from '../../src-shared/train/strategies/index.ts';
 import { createRuntime, type DeviceChoice } from '../runtime.ts';
 import { parseArgs, flag } from '../args.ts';
-import { loadPretrained } from '../pretrained.ts';
+import { loadPretrained, loadWeightPrior } from '../pretrained.ts';
 import { DRIVE_IDS, loadDriveCase, type DriveCase } from '../experiments/drive.ts';
 import { formatSeconds } from '../progress.ts';
 
@@ -27,8 +28,11 @@ interface ExperimentConfig {
   splits?: number;
   testSize?: number;
   effort?: number;
+  /** relative loss weight of vessel voxels (thin structures) */
+  foregroundWeight?: number;
   seed?: number;
   pretrained?: Record<string, string>;
+  weightPrior?: string;
   out: string;
 }
 
@@ -41,6 +45,7 @@ export async function run(argv: string[]): Promise<number> {
   if (cfg.dataset?.kind !== 'drive') throw new LumenError('unsupported', `dataset kind '${cfg.dataset?.kind}' is not supported (supported: drive)`);
   const base = dirname(resolve(configPath));
   const runtime = createRuntime({ device: (flag(args, 'device') ?? 'auto') as DeviceChoice });
+  const weightPrior = cfg.weightPrior ? loadWeightPrior(resolveBundledOrRelative(cfg.weightPrior, base)) : undefined;
   const cases = new Map<string, DriveCase>();
   for (const id of DRIVE_IDS) cases.set(id, await loadDriveCase(resolve(base, cfg.dataset.root), id));
 
@@ -50,7 +55,7 @@ export async function run(argv: string[]): Promise<number> {
     async (train, test, strategyName, split) => {
       const data = train.map((id) => cases.get(id)!.labeled);
       const pretrainedName = cfg.pretrained?.[strategyName];
-      const options = { effort: cfg.effort ?? 1, seed: split, pretrained: pretrainedName ? loadPretrained(pretrainedName) : undefined };
+      const options = { effort: cfg.effort ?? 1, foregroundWeight: cfg.foregroundWeight ?? 1, seed: split, weightPrior, pretrained: pretrainedName ? loadPretrained(resolveBundledOrRelative(pretrainedName, base)) : undefined };
       const { run: strategy } = strategyByName(strategyName, data, options);
       const { model } = await strategy(data, options, { factory: runtime.factory });
       const patchModel = unetPatchModel(runtime.factory, model);
@@ -74,4 +79,9 @@ export async function run(argv: string[]): Promise<number> {
   writeFileSync(`${out}.svg`, toSvg(rows, cfg.name));
   console.log(JSON.stringify({ out, cells: cells.length, seconds: +((performance.now() - started) / 1000).toFixed(0), summary: rows }));
   return 0;
+}
+
+/** A bundled name stays a name; anything that looks like a path is relative to the config file. */
+function resolveBundledOrRelative(nameOrPath: string, base: string): string {
+  return /[\\/]|\.(onnx|dwp)$/.test(nameOrPath) ? resolve(base, nameOrPath) : nameOrPath;
 }

@@ -1,40 +1,68 @@
-// `lumen pretrain [NAME …] [--steps N] [--samples N] [--seed S]`: trains the shipped models on synthetic data
-// only and writes resources/models/NAME.onnx (what `npm run pretrain` runs).
-import { mkdirSync, writeFileSync } from 'node:fs';
+// `lumen pretrain [NAME …] [--steps N] [--samples N] [--seed S]`: trains the shipped models on
+// synthetic data only and writes resources/models/NAME.onnx, then fits the shipped Deep Weight
+// Priors on those models' kernels (resources/models/NAME.dwp). What `npm run pretrain` runs.
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { PRETRAIN_RECIPES, pretrain } from '../../src-shared/train/pretrain.ts';
+import { PRETRAIN_RECIPES, PRIOR_RECIPES, pretrain, type PretrainRecipe, type PriorRecipe } from '../../src-shared/train/pretrain.ts';
+import { fitWeightPrior, encodeWeightPrior } from '../../src-shared/train/dwp/prior.ts';
 import { exportOnnxModel } from '../../src-shared/nn/model-file.ts';
 import { LumenError } from '../../src-shared/errors.ts';
+import type { SessionFactory } from '../../src-shared/nn/session.ts';
 import { createRuntime, type DeviceChoice } from '../runtime.ts';
-import { parseArgs, flag } from '../args.ts';
+import { parseArgs, flag, type ParsedArgs } from '../args.ts';
 import { ProgressBar } from '../progress.ts';
-import { MODELS_DIR } from '../pretrained.ts';
+import { MODELS_DIR, loadPretrained } from '../pretrained.ts';
 
-export const summary = 'train the bundled models on synthetic data (resources/models)';
+export const summary = 'train the bundled models and weight priors on synthetic data (resources/models)';
 
 export async function run(argv: string[]): Promise<number> {
   const args = parseArgs(argv);
-  const names = args.positional.length ? args.positional : PRETRAIN_RECIPES.map((r) => r.name);
+  const known = [...PRETRAIN_RECIPES, ...PRIOR_RECIPES].map((r) => r.name);
+  const names = args.positional.length ? args.positional : known;
+  for (const name of names) if (!known.includes(name)) throw new LumenError('bad-input', `no pretraining recipe '${name}'; known: ${known.join(', ')}`);
   const outDir = resolve(flag(args, 'out-dir') ?? MODELS_DIR);
   const runtime = createRuntime({ device: (flag(args, 'device') ?? 'auto') as DeviceChoice, log: (l) => process.stderr.write(`${l}\n`) });
   mkdirSync(outDir, { recursive: true });
   for (const name of names) {
-    const recipe = PRETRAIN_RECIPES.find((r) => r.name === name);
-    if (!recipe) throw new LumenError('bad-input', `no pretraining recipe '${name}'; known: ${PRETRAIN_RECIPES.map((r) => r.name).join(', ')}`);
     const started = performance.now();
-    const steps = Number(flag(args, 'steps') ?? recipe.steps);
-    const bar = new ProgressBar(name, steps);
-    let dice = NaN;
-    const model = await pretrain(recipe, runtime.factory, {
-      steps, seed: Number(flag(args, 'seed') ?? 1), samples: flag(args, 'samples') ? Number(flag(args, 'samples')) : undefined,
-      onStep: (step, _total, loss) => bar.update(step, `loss ${loss.toFixed(3)}${Number.isFinite(dice) ? `, held-out Dice ${dice.toFixed(3)}` : ''}`),
-      onEval: (_step, d) => { dice = d; },
-    });
-    const seconds = (performance.now() - started) / 1000;
-    const inputShape = recipe.model.dims === 3 ? [1, recipe.model.inChannels, ...recipe.patch] : [1, recipe.model.inChannels, 256, 256];
-    const path = resolve(outDir, `${name}.onnx`);
-    writeFileSync(path, exportOnnxModel({ config: recipe.model, params: model.params, provenance: { ...model.provenance, seconds: Math.round(seconds), device: runtime.report().used } }, inputShape));
-    console.log(JSON.stringify({ model: name, path, steps: model.fit.steps, validationDice: model.fit.bestValidationDice, seconds: Math.round(seconds) }));
+    const model = PRETRAIN_RECIPES.find((r) => r.name === name);
+    const result = model ? await trainModel(model, args, runtime.factory, outDir) : await fitPrior(PRIOR_RECIPES.find((r) => r.name === name)!, args, runtime.factory, outDir);
+    console.log(JSON.stringify({ name, ...result, seconds: Math.round((performance.now() - started) / 1000), device: runtime.report().used }));
   }
   return 0;
+}
+
+async function trainModel(recipe: PretrainRecipe, args: ParsedArgs, factory: SessionFactory, outDir: string) {
+  const started = performance.now();
+  const steps = Number(flag(args, 'steps') ?? recipe.steps);
+  const bar = new ProgressBar(recipe.name, steps);
+  let dice = NaN;
+  const model = await pretrain(recipe, factory, {
+    steps, seed: Number(flag(args, 'seed') ?? 1), samples: flag(args, 'samples') ? Number(flag(args, 'samples')) : undefined,
+    onStep: (step, _total, loss) => bar.update(step, `loss ${loss.toFixed(3)}${Number.isFinite(dice) ? `, held-out Dice ${dice.toFixed(3)}` : ''}`),
+    onEval: (_step, d) => { dice = d; },
+  });
+  const inputShape = recipe.model.dims === 3 ? [1, recipe.model.inChannels, ...recipe.patch] : [1, recipe.model.inChannels, 256, 256];
+  const path = resolve(outDir, `${recipe.name}.onnx`);
+  const seconds = Math.round((performance.now() - started) / 1000);
+  writeFileSync(path, exportOnnxModel({ config: recipe.model, params: model.params, provenance: { ...model.provenance, seconds } }, inputShape));
+  return { path, steps: model.fit.steps, validationDice: model.fit.bestValidationDice };
+}
+
+/** Sources come from the output folder where they are there (a fresh `pretrain` fits on fresh models), else the shipped ones. */
+async function fitPrior(recipe: PriorRecipe, args: ParsedArgs, factory: SessionFactory, outDir: string) {
+  const sources = recipe.sources.map((s) => loadPretrained(existsSync(resolve(outDir, `${s}.onnx`)) ? resolve(outDir, `${s}.onnx`) : s));
+  const steps = Number(flag(args, 'steps') ?? recipe.steps);
+  let bar: ProgressBar | undefined, current = '';
+  const prior = await fitWeightPrior(sources, recipe.size, factory, {
+    steps, seed: Number(flag(args, 'seed') ?? 1),
+    onStep: (group, step, total, loss) => {
+      if (group !== current) { current = group; bar = new ProgressBar(`${recipe.name} ${group}`, total); }
+      bar!.update(step, `negative ELBO ${loss.toFixed(3)}`);
+    },
+  });
+  const path = resolve(outDir, `${recipe.name}.dwp`);
+  writeFileSync(path, encodeWeightPrior(prior));
+  const finalLoss = Object.fromEntries([...prior.losses].map(([g, l]) => [g, +(l.slice(-50).reduce((a, b) => a + b, 0) / Math.min(50, l.length)).toFixed(3)]));
+  return { path, sources: recipe.sources, groups: [...prior.groups.keys()], finalNegativeElbo: finalLoss };
 }

@@ -10,7 +10,7 @@ import { createRuntime, type DeviceChoice } from '../runtime.ts';
 import { parseArgs, flag, requiredFlag } from '../args.ts';
 import { loadLabeledInput } from '../labeled-input.ts';
 import { runStrategy } from '../strategy-runner.ts';
-import { loadPretrained } from '../pretrained.ts';
+import { strategyOptionsFromArgs } from '../strategy-options.ts';
 
 export const summary = 'segment a whole volume from a few labeled slices (0 unlabeled, 1 background, 2 foreground)';
 
@@ -19,14 +19,9 @@ export async function run(argv: string[]): Promise<number> {
   const started = performance.now();
   const out = requiredFlag(args, 'out');
   const outScale = Number(flag(args, 'out-scale') ?? 1);
+  const options = strategyOptionsFromArgs(args); // before loading, so a typo fails fast
   const runtime = createRuntime({ device: (flag(args, 'device') ?? 'auto') as DeviceChoice, log: (l) => process.stderr.write(`${l}\n`) });
   const { image, labeled } = await loadLabeledInput(requiredFlag(args, 'image'), requiredFlag(args, 'labels'));
-  const pretrainedName = flag(args, 'model');
-  const options = {
-    effort: Number(flag(args, 'effort') ?? 1), seed: Number(flag(args, 'seed') ?? 0),
-    foregroundWeight: Number(flag(args, 'foreground-weight') ?? 1),
-    pretrained: pretrainedName ? loadPretrained(pretrainedName) : undefined,
-  };
   const result = await runStrategy(flag(args, 'strategy') ?? 'auto', [labeled], options, runtime.factory);
   const saveModel = flag(args, 'save-model');
   if (saveModel) writeFileSync(saveModel, exportOnnxModel(result.model, result.model.config.dims === 3 ? [1, labeled.channels, 8, 96, 96] : [1, labeled.channels, 256, 256]));

@@ -6,7 +6,7 @@ import { createRuntime, type DeviceChoice } from '../runtime.ts';
 import { parseArgs, flag, requiredFlag } from '../args.ts';
 import { loadLabeledInput } from '../labeled-input.ts';
 import { runStrategy } from '../strategy-runner.ts';
-import { loadPretrained } from '../pretrained.ts';
+import { strategyOptionsFromArgs } from '../strategy-options.ts';
 import type { LabeledVolume } from '../../src-shared/train/dataset.ts';
 
 export const summary = 'train a model on images with sparse or dense labels and save it as ONNX';
@@ -17,16 +17,12 @@ export async function run(argv: string[]): Promise<number> {
   const images = args.flags.get('image') ?? [], labels = args.flags.get('labels') ?? [];
   if (images.length === 0 || images.length !== labels.length) throw new LumenError('bad-input', 'give one --labels for each --image');
   const out = requiredFlag(args, 'out');
+  const options = strategyOptionsFromArgs(args); // before loading, so a typo fails fast
   const runtime = createRuntime({ device: (flag(args, 'device') ?? 'auto') as DeviceChoice, log: (l) => process.stderr.write(`${l}\n`) });
   const data: LabeledVolume[] = [];
   for (let i = 0; i < images.length; i++) data.push((await loadLabeledInput(images[i]!, labels[i]!)).labeled);
   if (data.some((v) => v.channels !== data[0]!.channels)) throw new LumenError('shape-mismatch', 'all images must have the same number of channels');
-  const pretrainedName = flag(args, 'model');
-  const result = await runStrategy(flag(args, 'strategy') ?? 'auto', data, {
-    effort: Number(flag(args, 'effort') ?? 1), seed: Number(flag(args, 'seed') ?? 0),
-    foregroundWeight: Number(flag(args, 'foreground-weight') ?? 1),
-    pretrained: pretrainedName ? loadPretrained(pretrainedName) : undefined,
-  }, runtime.factory);
+  const result = await runStrategy(flag(args, 'strategy') ?? 'auto', data, options, runtime.factory);
   const cfg = result.model.config;
   const inputShape = cfg.dims === 3 ? [1, cfg.inChannels, 8, 96, 96] : [1, cfg.inChannels, 256, 256];
   writeFileSync(out, exportOnnxModel({ ...result.model, provenance: { ...result.model.provenance, images, labels, trainedAt: new Date().toISOString() } }, inputShape));

@@ -65,3 +65,21 @@ export async function pretrain(recipe: PretrainRecipe, factory: SessionFactory, 
     provenance: { strategy: 'synthetic-pretrain', recipe: recipe.name, kind: recipe.kind, samples, sampleShape: recipe.sampleShape, steps: r.steps, seed, validationDice: r.bestValidationDice },
   };
 }
+
+/** A Deep Weight Prior Lumen ships: a VAE per layer group over the kernels of shipped models. */
+export interface PriorRecipe {
+  name: string;
+  description: string;
+  /** names of shipped models whose kernels the prior learns */
+  sources: string[];
+  /** 9 (3×3 kernels) or 27 (3×3×3) */
+  size: 9 | 27;
+  steps: number;
+}
+
+export const PRIOR_RECIPES: PriorRecipe[] = [
+  {
+    name: 'vessels-2d-prior', description: 'Deep Weight Prior over the 3×3 kernels of the synthetic 2D vessel models (for the dwp strategy on 2D images)',
+    sources: ['vessels-2d-fundus'], size: 9, steps: 3000,
+  },
+];

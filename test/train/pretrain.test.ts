@@ -3,7 +3,10 @@ import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { PRETRAIN_RECIPES, synthLabeledVolume } from '../../src-shared/train/pretrain.ts';
+import { PRETRAIN_RECIPES, PRIOR_RECIPES, synthLabeledVolume } from '../../src-shared/train/pretrain.ts';
+import { decodeWeightPrior } from '../../src-shared/train/dwp/prior.ts';
+import { kernelGroup } from '../../src-shared/train/dwp/kernels.ts';
+import { loadPretrained } from '../../src-main/pretrained.ts';
 import { importOnnxModel } from '../../src-shared/nn/model-file.ts';
 import { PROJECT_ROOT } from '../shared-data.ts';
 
@@ -28,7 +31,7 @@ describe('synthetic pre-training', () => {
       const r = spawnSync('node', ['bin/lumen.mjs', 'pretrain', 'vessels-2d-2p', '--steps', '12', '--samples', '3', '--out-dir', dir, '--device', 'cpu'], { cwd: PROJECT_ROOT, encoding: 'utf8' });
       expect(r.status, r.stderr).toBe(0);
       const line = JSON.parse(r.stdout.trim());
-      expect(line.model).toBe('vessels-2d-2p');
+      expect(line.name).toBe('vessels-2d-2p');
       const model = importOnnxModel(readFileSync(join(dir, 'vessels-2d-2p.onnx')));
       expect(model.config).toEqual(PRETRAIN_RECIPES.find((x) => x.name === 'vessels-2d-2p')!.model);
       expect(model.provenance.strategy).toBe('synthetic-pretrain');
@@ -40,5 +43,35 @@ describe('synthetic pre-training', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('lumen pretrain fits the shipped weight prior on the shipped model\'s kernels, one VAE per layer group', { timeout: 300_000 }, () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lumen-prior-'));
+    try {
+      const recipe = PRIOR_RECIPES.find((x) => x.name === 'vessels-2d-prior')!;
+      const r = spawnSync('node', ['bin/lumen.mjs', 'pretrain', recipe.name, '--steps', '40', '--out-dir', dir, '--device', 'cpu'], { cwd: PROJECT_ROOT, encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      const line = JSON.parse(r.stdout.trim());
+      expect(line.sources).toEqual(recipe.sources);
+      const prior = decodeWeightPrior(readFileSync(join(dir, `${recipe.name}.dwp`)));
+      expect(prior.size).toBe(recipe.size);
+      const source = loadPretrained(recipe.sources[0]!);
+      const groups = new Set([...source.params.keys()].map(kernelGroup).filter((g) => g !== undefined));
+      expect(new Set(prior.groups.keys())).toEqual(groups);
+      for (const g of groups) expect(Number.isFinite(line.finalNegativeElbo[g])).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('training commands reject a missing weight prior and nonsense options with one clear line', () => {
+    const train = (...extra: string[]) => spawnSync('node', ['bin/lumen.mjs', 'train', '--image', 'resources/samples/vesselnn-burgess2014-crop_image.tif',
+      '--labels', 'resources/samples/vesselnn-burgess2014-crop_labels.tif', '--out', join(tmpdir(), 'never.onnx'), ...extra], { cwd: PROJECT_ROOT, encoding: 'utf8' });
+    const prior = train('--weight-prior', 'no-such-prior');
+    expect(prior.status).toBe(1);
+    expect(prior.stderr).toMatch(/no weight prior 'no-such-prior'.*vessels-2d-prior/);
+    const effort = train('--effort', '-3');
+    expect(effort.status).toBe(1);
+    expect(effort.stderr).toMatch(/--effort must be a positive number/);
   });
 });

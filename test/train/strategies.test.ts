@@ -54,8 +54,8 @@ describe('dataset helpers', () => {
 });
 
 describe('auto', () => {
-  it('picks pseudo-labels for sparse slices, fine-tuning with a matching model, scratch otherwise', async () => {
-    expect(chooseStrategy([tubes([12, 32, 32], [4, 8])], {})).toBe('pseudo-label');
+  it('picks a 2D network for sparse slices, fine-tuning with a matching model, scratch otherwise', async () => {
+    expect(chooseStrategy([tubes([12, 32, 32], [4, 8])], {})).toBe('sparse-2d');
     expect(chooseStrategy([tubes([1, 32, 32])], {})).toBe('scratch');
     const p = (await runStrategy('scratch', [tubes([1, 32, 32])])).model;
     expect(chooseStrategy([tubes([1, 32, 32])], { pretrained: p })).toBe('finetune');

@@ -22,11 +22,12 @@ export const STRATEGIES: Record<string, Strategy> = {
 };
 
 /**
- * auto: sparse slices of a stack → 2D network + pseudo-labels + 3D network; a pretrained model of
+ * auto: sparse slices of a stack → a 2D network on the labeled slices (on both VesselNN stacks it
+ * beat the pseudo-label 3D phase at the same time budget: see the README); a pretrained model of
  * the same dimensionality and channels → fine-tune it; otherwise train from scratch.
  */
 export function chooseStrategy(data: LabeledVolume[], options: StrategyOptions): string {
-  if (data.length && data.every(isSparseSlices)) return 'pseudo-label';
+  if (data.length && data.every(isSparseSlices)) return 'sparse-2d';
   const p = options.pretrained;
   const dims = data.every((v) => v.shape[0] === 1) ? 2 : 3;
   if (p && p.config.dims === dims && p.config.inChannels === data[0]!.channels) return 'finetune';
