@@ -5,7 +5,7 @@
 //     "effort": 1, "foregroundWeight": 1, "pretrained": { "strategy": "model name or file" },
 //     "weightPrior": "prior name or .dwp file (for dwp)", "out": "docs/results/drive" }
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { LumenError } from '../../src-shared/errors.ts';
 import { runLearningCurve, summarize, toMarkdown, toSvg, type CurveCell } from '../../src-shared/eval/learning-curve.ts';
 import { binaryScores } from '../../src-shared/eval/metrics.ts';
@@ -31,19 +31,28 @@ interface ExperimentConfig {
   /** relative loss weight of vessel voxels (thin structures) */
   foregroundWeight?: number;
   seed?: number;
+  /** a paragraph on the set-up, printed above the tables */
+  notes?: string;
   pretrained?: Record<string, string>;
   weightPrior?: string;
   out: string;
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const args = parseArgs(argv);
+  const args = parseArgs(argv, ['report-only']);
   const configPath = args.positional[0];
   if (!configPath) throw new LumenError('bad-input', 'usage: lumen experiment CONFIG.json');
   let cfg: ExperimentConfig;
   try { cfg = JSON.parse(readFileSync(configPath, 'utf8')); } catch (e) { throw new LumenError('bad-input', `cannot read ${configPath}: ${(e as Error).message}`); }
   if (cfg.dataset?.kind !== 'drive') throw new LumenError('unsupported', `dataset kind '${cfg.dataset?.kind}' is not supported (supported: drive)`);
   const base = dirname(resolve(configPath));
+  if (args.flags.has('report-only')) {
+    const out = resolve(base, cfg.out);
+    let cells: CurveCell[];
+    try { cells = JSON.parse(readFileSync(`${out}.json`, 'utf8')).cells; } catch (e) { throw new LumenError('bad-input', `no results to report at ${out}.json: ${(e as Error).message}`); }
+    console.log(JSON.stringify({ out, cells: cells.length, summary: writeReport(out, cfg, cells, configPath) }));
+    return 0;
+  }
   const runtime = createRuntime({ device: (flag(args, 'device') ?? 'auto') as DeviceChoice });
   const weightPrior = cfg.weightPrior ? loadWeightPrior(resolveBundledOrRelative(cfg.weightPrior, base)) : undefined;
   const cases = new Map<string, DriveCase>();
@@ -70,15 +79,31 @@ export async function run(argv: string[]): Promise<number> {
     },
     (c: CurveCell, done, total) => process.stderr.write(`[${done}/${total}] split ${c.split} N=${c.n} ${c.strategy}: Dice ${c.dice.toFixed(3)} (${formatSeconds(c.seconds)}), ${formatSeconds((performance.now() - started) / 1000)} elapsed\n`),
   );
-  const rows = summarize(cells);
   const out = resolve(base, cfg.out);
   mkdirSync(dirname(out), { recursive: true });
-  const title = `${cfg.name}: Dice (F1) on held-out DRIVE images inside the FOV, mean (sd) over ${cfg.splits ?? 3} splits`;
-  writeFileSync(`${out}.json`, JSON.stringify({ config: cfg, cells, summary: rows }, null, 2));
-  writeFileSync(`${out}.md`, toMarkdown(rows, title) + `\nRegenerate: \`node bin/lumen.mjs experiment ${configPath}\`\n`);
-  writeFileSync(`${out}.svg`, toSvg(rows, cfg.name));
+  writeFileSync(`${out}.json`, JSON.stringify({ config: cfg, cells, summary: summarize(cells) }, null, 2));
+  const rows = writeReport(out, cfg, cells, configPath);
   console.log(JSON.stringify({ out, cells: cells.length, seconds: +((performance.now() - started) / 1000).toFixed(0), summary: rows }));
   return 0;
+}
+
+/** The Markdown table (Dice and IoU), the SVG chart and how to regenerate them, from the cells. */
+function writeReport(out: string, cfg: ExperimentConfig, cells: CurveCell[], configPath: string) {
+  const rows = summarize(cells);
+  const splits = cfg.splits ?? 3;
+  const svgName = `${basename(out)}.svg`;
+  const seconds = [...new Set(cells.map((c) => c.strategy))].map((s) => {
+    const mine = cells.filter((c) => c.strategy === s);
+    return `${s} ${formatSeconds(mine.reduce((a, c) => a + c.seconds, 0) / mine.length)}`;
+  });
+  const md = [`# ${cfg.name}`, '', ...(cfg.notes ? [cfg.notes, ''] : []),
+    toMarkdown(rows, `Dice (F1) on ${cfg.testSize ?? 10} held-out images inside the FOV, mean (sd) over ${splits} splits`),
+    toMarkdown(rows, `IoU, mean (sd) over ${splits} splits`, 'iou'),
+    `Mean time per run (training + scoring, 2 threads): ${seconds.join(', ')}.`, '', `![${cfg.name}](${svgName})`, '',
+    `Regenerate: \`node bin/lumen.mjs experiment ${configPath}\` (add \`--report-only\` to rebuild this page from the JSON).`, ''];
+  writeFileSync(`${out}.md`, md.join('\n'));
+  writeFileSync(`${out}.svg`, toSvg(rows, cfg.name));
+  return rows;
 }
 
 /** A bundled name stays a name; anything that looks like a path is relative to the config file. */
