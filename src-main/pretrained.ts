@@ -23,8 +23,13 @@ function resolveBundled(nameOrPath: string, ext: string, what: string, known: st
   return path;
 }
 
+/** The file of a bundled model by name, or the given path. */
+export function pretrainedPath(nameOrPath: string): string {
+  return resolveBundled(nameOrPath, '.onnx', 'model', listPretrained());
+}
+
 export function loadPretrained(nameOrPath: string): ModelFile {
-  return importOnnxModel(readFileSync(resolveBundled(nameOrPath, '.onnx', 'model', listPretrained())));
+  return importOnnxModel(readFileSync(pretrainedPath(nameOrPath)));
 }
 
 export function loadWeightPrior(nameOrPath: string): WeightPrior {

@@ -8,10 +8,11 @@ import { flag, parseArgs, requiredFlag } from '../args.ts';
 import { ProgressBar } from '../progress.ts';
 import { startInference } from '../inference-service.ts';
 import type { Connectivity } from '../../src-shared/infer/postprocess/components.ts';
+import { pretrainedPath } from '../pretrained.ts';
 
 export const summary = 'segment a volume of any size with a model: lumen predict --model M.onnx --image IMG --out PRED [--prob] [--patch z,y,x] [--overlap 0.25] [--flips] [--min-size N] …';
 
-const USAGE = `usage: lumen predict --model MODEL.onnx --image IMG --out PRED.tif|.nii[.gz]
+const USAGE = `usage: lumen predict --model MODEL.onnx|NAME --image IMG --out PRED.tif|.nii[.gz]
   [--prob]                 write float32 probabilities instead of labels
   [--patch z,y,x]          patch size (default 64,64,64; rounded to the network's multiple)
   [--overlap 0.25]         fraction of a patch shared with each neighbour
@@ -30,7 +31,7 @@ function num(v: string | undefined, name: string, check: (x: number) => boolean)
 export async function run(argv: string[]): Promise<number> {
   const args = parseArgs(argv, ['prob', 'flips', 'fill-holes', 'instances', 'help']);
   if (flag(args, 'help')) { console.log(USAGE); return 0; }
-  const modelPath = requiredFlag(args, 'model');
+  const modelPath = pretrainedPath(requiredFlag(args, 'model')); // a bundled model's name works too
   const image = requiredFlag(args, 'image');
   const out = requiredFlag(args, 'out');
   writableFormat(out);
