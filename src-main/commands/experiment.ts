@@ -46,6 +46,11 @@ export async function run(argv: string[]): Promise<number> {
   try { cfg = JSON.parse(readFileSync(configPath, 'utf8')); } catch (e) { throw new LumenError('bad-input', `cannot read ${configPath}: ${(e as Error).message}`); }
   if (cfg.dataset?.kind !== 'drive') throw new LumenError('unsupported', `dataset kind '${cfg.dataset?.kind}' is not supported (supported: drive)`);
   const base = dirname(resolve(configPath));
+  // The results JSON beside the config must not be the config itself: writing it would erase the
+  // set-up (notes, strategies) that the page and a rerun need.
+  if (resolve(base, `${cfg.out}.json`) === resolve(configPath)) {
+    throw new LumenError('bad-input', `"out" (${cfg.out}) would overwrite the config ${configPath} with the results: name the results differently`);
+  }
   if (args.flags.has('report-only')) {
     const out = resolve(base, cfg.out);
     let cells: CurveCell[];

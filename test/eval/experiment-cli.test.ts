@@ -50,6 +50,13 @@ describe('lumen experiment', () => {
       expect(none.status).toBe(1);
       expect(none.stderr).toMatch(/cannot read/);
       expect(existsSync(join(dir, 'x.json'))).toBe(false);
+      const selfConfig = join(dir, 'same.json');
+      const setup = JSON.stringify({ name: 'x', dataset: { kind: 'drive', root: '.' }, n: [1], strategies: ['scratch'], out: 'same' });
+      writeFileSync(selfConfig, setup);
+      const same = lumen('experiment', selfConfig);
+      expect(same.status).toBe(1);
+      expect(same.stderr).toMatch(/would overwrite the config/);
+      expect(readFileSync(selfConfig, 'utf8')).toBe(setup);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
