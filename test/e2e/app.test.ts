@@ -175,6 +175,7 @@ describe('Lumen in the browser (npm run serve + chromium)', () => {
     // wait until the worker is really busy (a loss came back), then probe the UI
     await expect.poll(async () => (await page.getByTestId('train-phase').innerText().catch(() => '')).length > 0 && !(await page.getByTestId('train-phase').innerText()).startsWith('starting'), { timeout: 120_000 }).toBe(true);
     const times: number[] = [];
+    const parts: string[] = [];
     for (let i = 0; i < 8; i++) {
       // one UI round: a key press changes the slice, the DOM shows it, and the host answers a ping
       const t = await page.evaluate(async () => {
@@ -188,12 +189,14 @@ describe('Lumen in the browser (npm run serve + chromium)', () => {
         return { ui, ping };
       });
       times.push(Math.max(t.ui, t.ping));
+      parts.push(`${t.ui.toFixed(0)}/${t.ping.toFixed(0)}`);
       if (i === 3) await shot('training');
       await page.waitForTimeout(300);
     }
-    console.log(`UI answer times while training (ms): ${times.map((t) => t.toFixed(0)).join(', ')}`);
-    times.sort((a, b) => a - b);
-    expect(times[Math.floor(times.length / 2)]).toBeLessThan(100);
+    console.log(`UI answer times while training, slice change/host ping (ms): ${parts.join(', ')}`);
+    // Every probe must answer within 100 ms but one: on two shared cores a single probe can land on
+    // a garbage collection or a SwiftShader frame; a frozen renderer fails them all.
+    expect(times.filter((t) => t >= 100).length).toBeLessThanOrEqual(1);
     await page.getByTestId('train-message').waitFor({ timeout: 300_000 });
     expect(await page.getByTestId('train-message').innerText()).toContain('Prediction updated');
     await goToSlice(7);
