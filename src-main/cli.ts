@@ -1,12 +1,13 @@
 // `lumen COMMAND ...`: each command lives in src-main/commands/COMMAND.ts and exports
-// `run(args: string[]): Promise<number>` plus a one-line `summary`. Results go to stdout,
-// progress and errors to stderr; bad input exits non-zero with a one-line reason.
+// `run(args: string[]): Promise<number>`, a one-line `summary` and a `usage` for `--help`.
+// Results go to stdout, progress and errors to stderr; bad input exits non-zero with a one-line reason.
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { isLumenError } from '../src-shared/errors.ts';
 
-interface Command { run(args: string[]): Promise<number>; summary: string }
+/** `usage`: the command's options, printed by `lumen COMMAND --help` (the summary where absent). */
+interface Command { run(args: string[]): Promise<number>; summary: string; usage?: string | (() => string) }
 
 const commandsDir = join(dirname(fileURLToPath(import.meta.url)), 'commands');
 
@@ -35,6 +36,11 @@ export async function main(argv: string[]): Promise<number> {
   if (!command) {
     console.error(`lumen: unknown command '${name}'\n${await usage()}`);
     return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    const text = typeof command.usage === 'function' ? command.usage() : command.usage;
+    console.log(text ?? `lumen ${name}: ${command.summary}`);
+    return 0;
   }
   try {
     return await command.run(rest);

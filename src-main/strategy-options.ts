@@ -2,8 +2,20 @@
 // --model (a pretrained model) and --weight-prior (for the dwp strategy).
 import type { StrategyOptions } from '../src-shared/train/strategy.ts';
 import { LumenError } from '../src-shared/errors.ts';
+import { STRATEGIES } from '../src-shared/train/strategies/index.ts';
 import { flag, type ParsedArgs } from './args.ts';
-import { loadPretrained, loadWeightPrior } from './pretrained.ts';
+import { listPretrained, listWeightPriors, loadPretrained, loadWeightPrior } from './pretrained.ts';
+
+/** The --help lines for these options, shared by `lumen segment` and `lumen train`. */
+export const strategyOptionsUsage = (): string => `  [--strategy auto|NAME]   auto picks from what was given (sparse slices → sparse-2d; a matching
+                           --model → finetune; else scratch); NAME: one of
+                           ${Object.keys(STRATEGIES).join(', ')}
+  [--model NAME|FILE.onnx] a pretrained model to start from (bundled: ${listPretrained().join(', ')})
+  [--weight-prior NAME|FILE.dwp]  the kernel prior for dwp (bundled: ${listWeightPriors().join(', ')})
+  [--effort 1]             multiplies the training steps (0.5 quicker, 2 longer)
+  [--foreground-weight 1]  loss weight of foreground voxels (e.g. 2 for thin vessels)
+  [--seed 0]               the random seed (patches, augmentation, initial weights)
+  [--device auto|cpu|cuda|dml|webgpu|coreml]`;
 
 function positiveNumber(args: ParsedArgs, key: string, fallback: number): number {
   const raw = flag(args, key);

@@ -15,6 +15,24 @@ describe('lumen CLI', () => {
     expect(bad.stderr).toMatch(/unknown command 'frobnicate'/);
   });
 
+  it('answers --help for every command with its options, and runs nothing', () => {
+    const names = [...lumen('--help').stdout.matchAll(/^  ([a-z]+) /gm)].map((m) => m[1]!);
+    expect(names).toEqual(expect.arrayContaining(['segment', 'train', 'predict', 'experiment']));
+    for (const name of names) {
+      const r = lumen(name, '--help');
+      expect(r.status, name).toBe(0);
+      expect(r.stdout, name).toMatch(new RegExp(`^usage: lumen ${name}`));
+    }
+    const segment = lumen('segment', '--help').stdout;
+    for (const option of ['--image', '--labels', '--out', '--strategy', '--model', '--effort', '--device']) expect(segment).toContain(option);
+  });
+
+  it('segment refuses an --out-scale other than 1 or 255 before reading any data', () => {
+    const r = lumen('segment', '--image', 'no-such.tif', '--labels', 'no-such.tif', '--out', 'never.tif', '--out-scale', '7');
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/--out-scale must be 1 or 255, got '7'/);
+  });
+
   it('demo trains on the bundled sample and prints one JSON line with Dice scores', { timeout: 300_000 }, () => {
     const r = lumen('demo', '--steps', '6', '--device', 'cpu');
     expect(r.status).toBe(0);

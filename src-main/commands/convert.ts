@@ -6,9 +6,14 @@ import { flag, parseArgs } from '../args.ts';
 
 export const summary = 'convert an image between TIFF, NIfTI (.nii/.nii.gz) and slice folders: lumen convert IN OUT [--compression deflate] [--like REF]';
 
+export const usage = `usage: lumen convert IN OUT [--compression none|deflate] [--like REFERENCE]
+  IN and OUT: .tif/.tiff (BigTIFF when large), .nii, .nii.gz or a folder of slices;
+  --like writes OUT with the voxel size and orientation of REFERENCE (same shape), so a
+  mask lines up with its image.`;
+
 export async function run(argv: string[]): Promise<number> {
   const args = parseArgs(argv);
-  if (args.positional.length !== 2) throw new LumenError('bad-input', 'usage: lumen convert IN OUT [--compression none|deflate] [--like REFERENCE]');
+  if (args.positional.length !== 2) throw new LumenError('bad-input', usage);
   const [input, output] = args.positional as [string, string];
   writableFormat(output); // fail on an unknown output name before reading anything
   const compression = flag(args, 'compression') ?? 'none';

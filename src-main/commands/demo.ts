@@ -19,6 +19,10 @@ export const summary = 'train a small 3D U-Net on the bundled vessel sample and 
 
 const SAMPLE = resolve(fileURLToPath(import.meta.url), '../../../resources/samples/vesselnn-burgess2014-crop');
 
+export const usage = `usage: lumen demo [--steps 120] [--device auto|cpu|…]
+  trains a small 3D U-Net on the left half of the bundled VesselNN crop and prints the Dice on
+  both halves as one JSON line.`;
+
 export async function run(argv: string[]): Promise<number> {
   const args = parseArgs(argv);
   const steps = Number(flag(args, 'steps') ?? 120);

@@ -7,6 +7,10 @@ import { parseArgs, flag, requiredFlag } from '../args.ts';
 
 export const summary = 'score a prediction against the truth (Dice, IoU, precision, recall, confusion)';
 
+export const usage = `usage: lumen evaluate --pred PRED --truth TRUTH [--mask MASK]
+  nonzero voxels are foreground; only voxels where MASK is nonzero are scored (e.g. a FOV).
+  Prints Dice, IoU, precision, recall and the confusion matrix as one JSON line.`;
+
 export async function run(argv: string[]): Promise<number> {
   const args = parseArgs(argv);
   const pred = await readVolume(requiredFlag(args, 'pred'));

@@ -38,6 +38,10 @@ interface ExperimentConfig {
   out: string;
 }
 
+export const usage = `usage: lumen experiment CONFIG.json [--device auto|cpu|…] [--report-only]
+  runs N labeled units × strategies × splits as the config says (see docs/experiments/) and writes
+  OUT.json, OUT.md and OUT.svg; --report-only rebuilds the page and chart from OUT.json.`;
+
 export async function run(argv: string[]): Promise<number> {
   const args = parseArgs(argv, ['report-only']);
   const configPath = args.positional[0];

@@ -6,9 +6,11 @@ import { parseArgs } from '../args.ts';
 
 export const summary = 'print shape, type, voxel size and format of an image file as one JSON line';
 
+export const usage = 'usage: lumen info FILE (a .tif, .nii, .nii.gz, .png, .gif or a folder of slices)';
+
 export async function run(argv: string[]): Promise<number> {
   const args = parseArgs(argv);
-  if (args.positional.length !== 1) throw new LumenError('bad-input', 'usage: lumen info FILE (a .tif, .nii, .nii.gz, .png, .gif or a folder of slices)');
+  if (args.positional.length !== 1) throw new LumenError('bad-input', usage);
   const path = args.positional[0]!;
   const reader = await openVolume(path);
   try {

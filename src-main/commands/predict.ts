@@ -12,7 +12,7 @@ import { pretrainedPath } from '../pretrained.ts';
 
 export const summary = 'segment a volume of any size with a model: lumen predict --model M.onnx --image IMG --out PRED [--prob] [--patch z,y,x] [--overlap 0.25] [--flips] [--min-size N] …';
 
-const USAGE = `usage: lumen predict --model MODEL.onnx|NAME --image IMG --out PRED.tif|.nii[.gz]
+export const usage = `usage: lumen predict --model MODEL.onnx|NAME --image IMG --out PRED.tif|.nii[.gz]
   [--prob]                 write float32 probabilities instead of labels
   [--patch z,y,x]          patch size (default 64,64,64; rounded to the network's multiple)
   [--overlap 0.25]         fraction of a patch shared with each neighbour
@@ -24,13 +24,12 @@ const USAGE = `usage: lumen predict --model MODEL.onnx|NAME --image IMG --out PR
 function num(v: string | undefined, name: string, check: (x: number) => boolean): number | undefined {
   if (v === undefined) return undefined;
   const x = Number(v);
-  if (!Number.isFinite(x) || !check(x)) throw new LumenError('bad-input', `--${name} ${v} is not valid\n${USAGE}`);
+  if (!Number.isFinite(x) || !check(x)) throw new LumenError('bad-input', `--${name} ${v} is not valid\n${usage}`);
   return x;
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, ['prob', 'flips', 'fill-holes', 'instances', 'help']);
-  if (flag(args, 'help')) { console.log(USAGE); return 0; }
+  const args = parseArgs(argv, ['prob', 'flips', 'fill-holes', 'instances']);
   const modelPath = pretrainedPath(requiredFlag(args, 'model')); // a bundled model's name works too
   const image = requiredFlag(args, 'image');
   const out = requiredFlag(args, 'out');

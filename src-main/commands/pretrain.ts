@@ -15,6 +15,10 @@ import { MODELS_DIR, loadPretrained } from '../pretrained.ts';
 
 export const summary = 'train the bundled models and weight priors on synthetic data (resources/models)';
 
+export const usage = `usage: lumen pretrain [NAME …] [--steps N] [--samples N] [--seed 1] [--out-dir DIR] [--device …]
+  trains the named recipes (default: all) on synthetic data and writes NAME.onnx or NAME.dwp to
+  resources/models (or DIR), printing one JSON line per recipe.`;
+
 export async function run(argv: string[]): Promise<number> {
   const args = parseArgs(argv);
   const known = [...PRETRAIN_RECIPES, ...PRIOR_RECIPES].map((r) => r.name);

@@ -3,6 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import { writeVolume } from '../../src-shared/io/index.ts';
 import { makeVolume } from '../../src-shared/volume.ts';
+import { LumenError } from '../../src-shared/errors.ts';
 import { slidingWindowPredict, unetPatchModel } from '../../src-shared/infer/index.ts';
 import { planarToVolume } from '../../src-shared/train/volume-convert.ts';
 import { exportOnnxModel } from '../../src-shared/nn/model-file.ts';
@@ -10,15 +11,23 @@ import { createRuntime, type DeviceChoice } from '../runtime.ts';
 import { parseArgs, flag, requiredFlag } from '../args.ts';
 import { loadLabeledInput } from '../labeled-input.ts';
 import { runStrategy } from '../strategy-runner.ts';
-import { strategyOptionsFromArgs } from '../strategy-options.ts';
+import { strategyOptionsFromArgs, strategyOptionsUsage } from '../strategy-options.ts';
 
 export const summary = 'segment a whole volume from a few labeled slices (0 unlabeled, 1 background, 2 foreground)';
+
+export const usage = (): string => `usage: lumen segment --image IMG --labels SPARSE --out PRED
+  IMG: a TIFF stack, NIfTI or folder of slices; SPARSE: the same shape, 0 unlabeled,
+  1 background, 2 foreground (a few painted slices are enough); PRED: same format and geometry
+${strategyOptionsUsage()}
+  [--out-scale 1|255]      the value written for foreground
+  [--save-model FILE.onnx] also keep the trained model`;
 
 export async function run(argv: string[]): Promise<number> {
   const args = parseArgs(argv);
   const started = performance.now();
   const out = requiredFlag(args, 'out');
   const outScale = Number(flag(args, 'out-scale') ?? 1);
+  if (outScale !== 1 && outScale !== 255) throw new LumenError('bad-input', `--out-scale must be 1 or 255, got '${flag(args, 'out-scale')}'`);
   const options = strategyOptionsFromArgs(args); // before loading, so a typo fails fast
   const runtime = createRuntime({ device: (flag(args, 'device') ?? 'auto') as DeviceChoice, log: (l) => process.stderr.write(`${l}\n`) });
   const { image, labeled } = await loadLabeledInput(requiredFlag(args, 'image'), requiredFlag(args, 'labels'));

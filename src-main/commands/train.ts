@@ -6,10 +6,14 @@ import { createRuntime, type DeviceChoice } from '../runtime.ts';
 import { parseArgs, flag, requiredFlag } from '../args.ts';
 import { loadLabeledInput } from '../labeled-input.ts';
 import { runStrategy } from '../strategy-runner.ts';
-import { strategyOptionsFromArgs } from '../strategy-options.ts';
+import { strategyOptionsFromArgs, strategyOptionsUsage } from '../strategy-options.ts';
 import type { LabeledVolume } from '../../src-shared/train/dataset.ts';
 
 export const summary = 'train a model on images with sparse or dense labels and save it as ONNX';
+
+export const usage = (): string => `usage: lumen train --image IMG --labels LAB [--image IMG2 --labels LAB2 …] --out MODEL.onnx
+  labels sparse or dense, 0 unlabeled, 1 background, 2 foreground; RGB images train on 3 channels
+${strategyOptionsUsage()}`;
 
 export async function run(argv: string[]): Promise<number> {
   const args = parseArgs(argv);
