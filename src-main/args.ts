@@ -33,3 +33,12 @@ export function requiredFlag(args: ParsedArgs, key: string): string {
   if (v === undefined) throw new LumenError('bad-input', `missing --${key}`);
   return v;
 }
+
+/** An integer flag at least `min` (a step count, a seed), or `fallback` when absent. */
+export function integerFlag(args: ParsedArgs, key: string, fallback: number, min = 0): number {
+  const raw = flag(args, key);
+  if (raw === undefined) return fallback;
+  const v = Number(raw);
+  if (!Number.isInteger(v) || v < min) throw new LumenError('bad-input', `--${key} must be an integer ≥ ${min}, got '${raw}'`);
+  return v;
+}

@@ -3,7 +3,7 @@
 import type { StrategyOptions } from '../src-shared/train/strategy.ts';
 import { LumenError } from '../src-shared/errors.ts';
 import { STRATEGIES } from '../src-shared/train/strategies/index.ts';
-import { flag, type ParsedArgs } from './args.ts';
+import { flag, integerFlag, type ParsedArgs } from './args.ts';
 import { listPretrained, listWeightPriors, loadPretrained, loadWeightPrior } from './pretrained.ts';
 
 /** The --help lines for these options, shared by `lumen segment` and `lumen train`. */
@@ -26,8 +26,7 @@ function positiveNumber(args: ParsedArgs, key: string, fallback: number): number
 
 export function strategyOptionsFromArgs(args: ParsedArgs): StrategyOptions {
   const model = flag(args, 'model'), prior = flag(args, 'weight-prior');
-  const seed = Number(flag(args, 'seed') ?? 0);
-  if (!Number.isInteger(seed)) throw new LumenError('bad-input', `--seed must be an integer, got '${flag(args, 'seed')}'`);
+  const seed = integerFlag(args, 'seed', 0);
   return {
     effort: positiveNumber(args, 'effort', 1), seed,
     foregroundWeight: positiveNumber(args, 'foreground-weight', 1),

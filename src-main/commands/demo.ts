@@ -12,7 +12,7 @@ import { samplePatch, stackPatches, type PatchSource } from '../../src-shared/tr
 import { seededRandom } from '../../src-shared/nn/params.ts';
 import type { UNetConfig } from '../../src-shared/nn/unet.ts';
 import { createRuntime, type DeviceChoice } from '../runtime.ts';
-import { parseArgs, flag } from '../args.ts';
+import { parseArgs, flag, integerFlag } from '../args.ts';
 import { ProgressBar } from '../progress.ts';
 
 export const summary = 'train a small 3D U-Net on the bundled vessel sample and print its Dice';
@@ -25,7 +25,7 @@ export const usage = `usage: lumen demo [--steps 120] [--device auto|cpu|…]
 
 export async function run(argv: string[]): Promise<number> {
   const args = parseArgs(argv);
-  const steps = Number(flag(args, 'steps') ?? 120);
+  const steps = integerFlag(args, 'steps', 120, 1);
   const runtime = createRuntime({ device: (flag(args, 'device') ?? 'auto') as DeviceChoice, log: (l) => process.stderr.write(`${l}\n`) });
   const started = performance.now();
   const img = await readVolume(`${SAMPLE}_image.tif`);

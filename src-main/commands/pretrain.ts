@@ -9,7 +9,7 @@ import { exportOnnxModel } from '../../src-shared/nn/model-file.ts';
 import { LumenError } from '../../src-shared/errors.ts';
 import type { SessionFactory } from '../../src-shared/nn/session.ts';
 import { createRuntime, type DeviceChoice } from '../runtime.ts';
-import { parseArgs, flag, type ParsedArgs } from '../args.ts';
+import { parseArgs, flag, integerFlag } from '../args.ts';
 import { ProgressBar } from '../progress.ts';
 import { MODELS_DIR, loadPretrained } from '../pretrained.ts';
 
@@ -25,41 +25,50 @@ export async function run(argv: string[]): Promise<number> {
   const names = args.positional.length ? args.positional : known;
   for (const name of names) if (!known.includes(name)) throw new LumenError('bad-input', `no pretraining recipe '${name}'; known: ${known.join(', ')}`);
   const outDir = resolve(flag(args, 'out-dir') ?? MODELS_DIR);
+  // read before anything trains, so a typo fails at once
+  const run: RunOptions = {
+    steps: flag(args, 'steps') === undefined ? undefined : integerFlag(args, 'steps', 0, 1),
+    seed: integerFlag(args, 'seed', 1),
+    samples: flag(args, 'samples') === undefined ? undefined : integerFlag(args, 'samples', 0, 1),
+  };
   const runtime = createRuntime({ device: (flag(args, 'device') ?? 'auto') as DeviceChoice, log: (l) => process.stderr.write(`${l}\n`) });
   mkdirSync(outDir, { recursive: true });
   for (const name of names) {
     const started = performance.now();
     const model = PRETRAIN_RECIPES.find((r) => r.name === name);
-    const result = model ? await trainModel(model, args, runtime.factory, outDir) : await fitPrior(PRIOR_RECIPES.find((r) => r.name === name)!, args, runtime.factory, outDir);
+    const result = model ? await trainModel(model, run, runtime, outDir) : await fitPrior(PRIOR_RECIPES.find((r) => r.name === name)!, run, runtime.factory, outDir);
     console.log(JSON.stringify({ name, ...result, seconds: Math.round((performance.now() - started) / 1000), device: runtime.report().used }));
   }
   return 0;
 }
 
-async function trainModel(recipe: PretrainRecipe, args: ParsedArgs, factory: SessionFactory, outDir: string) {
+/** --steps (default: the recipe's), --seed and --samples (default: the recipe's). */
+interface RunOptions { steps?: number; seed: number; samples?: number }
+
+async function trainModel(recipe: PretrainRecipe, run: RunOptions, runtime: ReturnType<typeof createRuntime>, outDir: string) {
   const started = performance.now();
-  const steps = Number(flag(args, 'steps') ?? recipe.steps);
+  const steps = run.steps ?? recipe.steps;
   const bar = new ProgressBar(recipe.name, steps);
   let dice = NaN;
-  const model = await pretrain(recipe, factory, {
-    steps, seed: Number(flag(args, 'seed') ?? 1), samples: flag(args, 'samples') ? Number(flag(args, 'samples')) : undefined,
+  const model = await pretrain(recipe, runtime.factory, {
+    steps, seed: run.seed, samples: run.samples,
     onStep: (step, _total, loss) => bar.update(step, `loss ${loss.toFixed(3)}${Number.isFinite(dice) ? `, held-out Dice ${dice.toFixed(3)}` : ''}`),
     onEval: (_step, d) => { dice = d; },
   });
   const inputShape = recipe.model.dims === 3 ? [1, recipe.model.inChannels, ...recipe.patch] : [1, recipe.model.inChannels, 256, 256];
   const path = resolve(outDir, `${recipe.name}.onnx`);
   const seconds = Math.round((performance.now() - started) / 1000);
-  writeFileSync(path, exportOnnxModel({ config: recipe.model, params: model.params, provenance: { ...model.provenance, seconds } }, inputShape));
+  writeFileSync(path, exportOnnxModel({ config: recipe.model, params: model.params, provenance: { ...model.provenance, seconds, device: runtime.report().used } }, inputShape));
   return { path, steps: model.fit.steps, validationDice: model.fit.bestValidationDice };
 }
 
 /** Sources come from the output folder where they are there (a fresh `pretrain` fits on fresh models), else the shipped ones. */
-async function fitPrior(recipe: PriorRecipe, args: ParsedArgs, factory: SessionFactory, outDir: string) {
+async function fitPrior(recipe: PriorRecipe, run: RunOptions, factory: SessionFactory, outDir: string) {
   const sources = recipe.sources.map((s) => loadPretrained(existsSync(resolve(outDir, `${s}.onnx`)) ? resolve(outDir, `${s}.onnx`) : s));
-  const steps = Number(flag(args, 'steps') ?? recipe.steps);
+  const steps = run.steps ?? recipe.steps;
   let bar: ProgressBar | undefined, current = '';
   const prior = await fitWeightPrior(sources, recipe.size, factory, {
-    steps, seed: Number(flag(args, 'seed') ?? 1),
+    steps, seed: run.seed,
     onStep: (group, step, total, loss) => {
       if (group !== current) { current = group; bar = new ProgressBar(`${recipe.name} ${group}`, total); }
       bar!.update(step, `negative ELBO ${loss.toFixed(3)}`);

@@ -37,6 +37,10 @@ describe('synthetic pre-training', () => {
       expect(model.provenance.strategy).toBe('synthetic-pretrain');
       expect(model.provenance.kind).toBe('vessels-2p');
       expect(model.provenance.samples).toBe(3);
+      expect(model.provenance.device).toBe('cpu');
+      const steps = spawnSync('node', ['bin/lumen.mjs', 'pretrain', 'vessels-2d-2p', '--steps', 'lots', '--out-dir', dir], { cwd: PROJECT_ROOT, encoding: 'utf8' });
+      expect(steps.status).toBe(1);
+      expect(steps.stderr).toMatch(/--steps must be an integer ≥ 1, got 'lots'/);
       const bad = spawnSync('node', ['bin/lumen.mjs', 'pretrain', 'unicorns'], { cwd: PROJECT_ROOT, encoding: 'utf8' });
       expect(bad.status).toBe(1);
       expect(bad.stderr).toMatch(/no pretraining recipe 'unicorns'/);
