@@ -13,7 +13,7 @@ export const usage = `usage: lumen convert IN OUT [--compression none|deflate] [
 
 export async function run(argv: string[]): Promise<number> {
   const args = parseArgs(argv);
-  if (args.positional.length !== 2) throw new LumenError('bad-input', usage);
+  if (args.positional.length !== 2) throw new LumenError('bad-input', usage.split('\n')[0]!); // one line, as every error
   const [input, output] = args.positional as [string, string];
   writableFormat(output); // fail on an unknown output name before reading anything
   const compression = flag(args, 'compression') ?? 'none';

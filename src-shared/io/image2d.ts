@@ -7,6 +7,7 @@ import { decode as decodePng, convertIndexedToRgb } from 'fast-png';
 import omggif from 'omggif';
 import type { Volume, TypedArray } from '../volume.ts';
 import { LumenError } from '../errors.ts';
+import { LzwTable } from './lzw-table.ts';
 
 /** Largest 2D image we accept: far beyond any camera, small enough to never exhaust memory. */
 const MAX_PIXELS = 1 << 30;
@@ -121,9 +122,8 @@ function gifLzwDecode(buf: Uint8Array, p: number, out: Uint8Array, path: string)
   const minCode = buf[p++] ?? 0;
   if (minCode < 2 || minCode > 8) throw new LumenError('damaged', `${path} has an invalid GIF code size (${minCode})`);
   const clear = 1 << minCode, eoi = clear + 1;
-  const prefix = new Int16Array(4096), suffix = new Uint8Array(4096), first = new Uint8Array(4096), length = new Uint16Array(4096);
-  for (let i = 0; i < clear; i++) { prefix[i] = -1; suffix[i] = i; first[i] = i; length[i] = 1; }
-  let next = eoi + 1, width = minCode + 1, old = -1;
+  const table = new LzwTable(clear, eoi + 1);
+  let width = minCode + 1, old = -1;
   let acc = 0, nbits = 0, left = 0, o = 0;
   const nextByte = (): number => {
     if (left === 0) {
@@ -146,29 +146,11 @@ function gifLzwDecode(buf: Uint8Array, p: number, out: Uint8Array, path: string)
     const code = acc & ((1 << width) - 1);
     acc >>>= width;
     nbits -= width;
-    if (code === clear) { next = eoi + 1; width = minCode + 1; old = -1; continue; }
+    if (code === clear) { table.reset(); width = minCode + 1; old = -1; continue; }
     if (code === eoi) return;
-    let entry: number;
-    if (old === -1) {
-      if (code >= clear) throw new LumenError('damaged', `${path}: GIF image data starts with an invalid code`);
-      entry = code;
-    } else if (code < next) {
-      entry = code;
-      if (next < 4096) { prefix[next] = old; suffix[next] = first[code]!; first[next] = first[old]!; length[next] = length[old]! + 1; next++; }
-    } else if (code === next && next < 4096) {
-      prefix[next] = old; suffix[next] = first[old]!; first[next] = first[old]!; length[next] = length[old]! + 1; next++;
-      entry = code;
-    } else {
-      throw new LumenError('damaged', `${path}: GIF image data refers to code ${code} before it is defined`);
-    }
-    const len = length[entry]!;
-    let c = entry;
-    for (let k = len - 1; k >= 0; k--) {
-      if (o + k < out.length) out[o + k] = suffix[c]!;
-      c = prefix[c]!;
-    }
-    o += len;
-    if (next === 1 << width && width < 12) width++;
+    const entry = table.decode(old, code, `${path}: GIF image data`);
+    o = table.write(entry, out, o);
+    if (table.next === 1 << width && width < 12) width++;
     old = entry;
   }
 }

@@ -7,6 +7,7 @@
 import { unzlibSync, inflateSync } from 'fflate';
 import { addDecoder, BaseDecoder } from 'geotiff';
 import { LumenError } from '../errors.ts';
+import { LzwTable } from './lzw-table.ts';
 
 export const LZW = 5, DEFLATE = 8, ADOBE_DEFLATE = 32946, PACKBITS = 32773, NONE = 1;
 
@@ -29,12 +30,8 @@ export function decodeBlock(compression: number, src: Uint8Array, expected: numb
 /** TIFF LZW: MSB-first codes of 9–12 bits, 256 = clear, 257 = end, "early change" widths. */
 export function lzwDecode(src: Uint8Array, out: Uint8Array): Uint8Array {
   const expected = out.length;
-  const prefix = new Int16Array(4096);
-  const suffix = new Uint8Array(4096);
-  const first = new Uint8Array(4096);
-  const length = new Uint16Array(4096);
-  for (let i = 0; i < 256; i++) { prefix[i] = -1; suffix[i] = i; first[i] = i; length[i] = 1; }
-  let next = 258, width = 9, old = -1;
+  const table = new LzwTable(256, 258);
+  let width = 9, old = -1;
   let o = 0;
   let bitPos = 0;
   const totalBits = src.length * 8;
@@ -46,32 +43,10 @@ export function lzwDecode(src: Uint8Array, out: Uint8Array): Uint8Array {
     const code = (word >>> (24 - (bitPos & 7) - width)) & ((1 << width) - 1);
     bitPos += width;
     if (code === 257) break;
-    if (code === 256) { next = 258; width = 9; old = -1; continue; }
-    if (old === -1) {
-      if (code > 255) throw new LumenError('damaged', 'LZW data starts with an invalid code; the file is damaged');
-      out[o++] = code;
-      old = code;
-      continue;
-    }
-    let entry: number;
-    if (code < next) {
-      entry = code;
-      if (next < 4096) { prefix[next] = old; suffix[next] = first[code]!; first[next] = first[old]!; length[next] = length[old]! + 1; next++; }
-    } else if (code === next && next < 4096) {
-      prefix[next] = old; suffix[next] = first[old]!; first[next] = first[old]!; length[next] = length[old]! + 1; next++;
-      entry = code;
-    } else {
-      throw new LumenError('damaged', `LZW data refers to code ${code} before it is defined; the file is damaged`);
-    }
-    // write the string for `entry` backwards from its end, clipped to the output
-    const len = length[entry]!;
-    let c = entry;
-    for (let k = len - 1; k >= 0; k--) {
-      if (o + k < expected) out[o + k] = suffix[c]!;
-      c = prefix[c]!;
-    }
-    o += len;
-    if (next >= (1 << width) - 1 && width < 12) width++;
+    if (code === 256) { table.reset(); width = 9; old = -1; continue; }
+    const entry = table.decode(old, code, 'LZW data');
+    o = table.write(entry, out, o);
+    if (table.next >= (1 << width) - 1 && width < 12) width++;
     old = entry;
   }
   return out;

@@ -19,6 +19,16 @@ function connect(opts: { token?: string; origin?: string } = {}): Promise<WebSoc
   return new Promise((ok, bad) => { ws.once('open', () => ok(ws)); ws.once('error', bad); ws.once('unexpected-response', (_q, r) => bad(new Error(`HTTP ${r.statusCode}`))); });
 }
 
+type HostEventLike = { type: string; [k: string]: unknown };
+
+/** A connection plus every event the host pushes on it, in order. */
+async function connectCollectingEvents(): Promise<{ ws: WebSocket; events: HostEventLike[] }> {
+  const ws = await connect();
+  const events: HostEventLike[] = [];
+  ws.on('message', (d: Buffer) => { const m = decodeFrame(new Uint8Array(d)) as { event?: HostEventLike }; if (m.event) events.push(m.event); });
+  return { ws, events };
+}
+
 let nextId = 1;
 function call(ws: WebSocket, method: string, req: unknown): Promise<{ ok: boolean; res?: any; error?: { code: string; message: string } }> {
   const id = nextId++;
@@ -166,9 +176,7 @@ describe('label tools, training, models and export through the host', () => {
     const prev = server;
     server = fast;
     try {
-      const ws = await connect();
-      const events: { type: string; [k: string]: unknown }[] = [];
-      ws.on('message', (d: Buffer) => { const m = decodeFrame(new Uint8Array(d)) as { event?: { type: string } }; if (m.event) events.push(m.event); });
+      const { ws, events } = await connectCollectingEvents();
       const s = (await call(ws, 'project.openSample', {})).res;
       const labelId = s.labels.id;
       const edit = async (op: unknown) => { const r = await call(ws, 'labels.edit', { labelId, op }); expect(r.error).toBeUndefined(); return r.res; };
@@ -235,9 +243,7 @@ describe('label tools, training, models and export through the host', () => {
     const prev = server;
     server = fast;
     try {
-      const ws = await connect();
-      const events: { type: string; [k: string]: unknown }[] = [];
-      ws.on('message', (d: Buffer) => { const m = decodeFrame(new Uint8Array(d)) as { event?: { type: string } }; if (m.event) events.push(m.event); });
+      const { ws, events } = await connectCollectingEvents();
       const before = (await call(ws, 'project.state', {})).res;
       const { runId } = (await call(ws, 'train.start', { strategy: 'scratch', effort: 'thorough', device: 'cpu' })).res;
       expect((await call(ws, 'train.start', { strategy: 'auto', effort: 'quick', device: 'cpu' })).error?.message).toMatch(/already going/);
