@@ -25,6 +25,8 @@ export interface InferenceJob {
   options?: Omit<PredictJobOptions, 'signal' | 'onProgress'>;
   device?: DeviceChoice;
   threads?: number;
+  /** ORT's spin-waiting threads (RuntimeOptions.spinning); the app turns it off */
+  spinning?: boolean;
 }
 
 export interface InferenceJobResult extends PredictJobResult {
@@ -34,7 +36,7 @@ export interface InferenceJobResult extends PredictJobResult {
 }
 
 export async function runInferenceJob(job: InferenceJob, hooks: { signal?: CancelSignal; onProgress?: (p: InferProgress) => void; log?: (line: string) => void } = {}): Promise<InferenceJobResult> {
-  const runtime = createRuntime({ device: job.device ?? 'auto', threads: job.threads, log: hooks.log });
+  const runtime = createRuntime({ device: job.device ?? 'auto', threads: job.threads, spinning: job.spinning, log: hooks.log });
   let bytes: Uint8Array;
   try {
     bytes = 'path' in job.model ? new Uint8Array(readFileSync(job.model.path)) : job.model.bytes;

@@ -43,4 +43,18 @@ describe('execution providers', () => {
     await rt.factory(tinyModel());
     expect(rt.report()).toEqual({ requested: 'cpu', used: 'cpu', fallbacks: [] });
   });
+
+  it('sessions without spin-waiting threads (as the app runs them) compute the same results', async () => {
+    const { Tensor } = await import('onnxruntime-common');
+    const x = new Tensor('float32', Float32Array.from([-1, 2, -3, 4, 0, 6]), [2, 3]);
+    const outputs = [];
+    for (const spinning of [true, false]) {
+      const session = await createRuntime({ device: 'cpu', threads: 2, spinning }).factory(tinyModel());
+      const r = await session.run({ x });
+      outputs.push(Array.from(r[session.outputNames[0]!]!.data as Float32Array));
+      await session.release();
+    }
+    expect(outputs[1]).toEqual([0, 2, 0, 4, 0, 6]);
+    expect(outputs[1]).toEqual(outputs[0]);
+  });
 });
