@@ -7,6 +7,8 @@
 // OS gave the drop); every method that reads a file takes a handle, so the renderer can reach only
 // what the user handed over.
 
+import type { CurveSummaryRow } from './eval/learning-curve.ts';
+
 export type Axis = 'z' | 'y' | 'x';
 export type DeviceChoice = 'auto' | 'gpu' | 'cpu';
 export type Effort = 'quick' | 'normal' | 'thorough';
@@ -51,6 +53,18 @@ export interface ModelMeta {
   provenance: unknown;
 }
 
+/** A learning-curve result (`lumen experiment`'s JSON) imported into the project. */
+export interface ExperimentMeta {
+  id: number;
+  name: string;
+  /** the file it was imported from */
+  source: string;
+  importedAt: string;
+  notes: string | null;
+  /** mean (sd) Dice and IoU per N and strategy, recomputed from the runs */
+  summary: CurveSummaryRow[];
+}
+
 export interface RunMeta {
   id: number;
   status: string;
@@ -70,6 +84,7 @@ export interface ProjectState {
   prediction: PredictionMeta | null;
   models: ModelMeta[];
   runs: RunMeta[];
+  experiments: ExperimentMeta[];
 }
 
 export interface DeviceInfo { choices: DeviceChoice[]; detected: string; gpu: boolean }
@@ -121,6 +136,7 @@ export interface Api {
   'train.stop': { req: Record<string, never>; res: { ok: true } };
   'models.exportOnnx': { req: { modelId: number }; res: Download };
   'models.importOnnx': { req: { file: FileHandle }; res: ModelMeta };
+  'experiments.import': { req: { file: FileHandle }; res: ExperimentMeta };
   'export.volume': { req: { what: 'labels' | 'prediction'; format: ExportFormat }; res: Download };
 }
 
@@ -214,6 +230,7 @@ export const REQUEST_SCHEMAS: Record<Method, Schema> = {
   'train.stop': EMPTY,
   'models.exportOnnx': { obj: { modelId: 'int' } },
   'models.importOnnx': { obj: { file: HANDLE } },
+  'experiments.import': { obj: { file: HANDLE } },
   'export.volume': { obj: { what: { enum: ['labels', 'prediction'] }, format: { enum: ['tiff', 'nifti'] } } },
 };
 

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import {
   checkSchema, DEFAULT_CLASS_COLORS, EFFORT_FACTOR, isMethod, REQUEST_SCHEMAS,
-  type Api, type AppInfo, type Download, type FileHandle, type HostEvent, type LabelChange, type LabelOp, type LabelsMeta,
+  type Api, type AppInfo, type Download, type ExperimentMeta, type FileHandle, type HostEvent, type LabelChange, type LabelOp, type LabelsMeta,
   type Method, type ModelMeta, type ProjectState, type ProjectSummary, type Req, type Res, type RunMeta, type TrainRequest, type VoxelData,
 } from '../../src-shared/api.ts';
 import { LumenError, isLumenError } from '../../src-shared/errors.ts';
@@ -19,8 +19,9 @@ import {
   copySliceToNeighbour, DeltaBuilder, encodeDelta, floodFill, paintStroke, planeToVolume, type LabelDelta,
 } from '../../src-shared/labels/index.ts';
 import { importOnnxModel } from '../../src-shared/nn/model-file.ts';
+import { parseExperimentResult, type ExperimentResult } from '../../src-shared/eval/experiment-result.ts';
 import { makeVolume, type Volume } from '../../src-shared/volume.ts';
-import { LabelSession, ProjectStore, PROJECT_EXTENSION } from '../store/index.ts';
+import { LabelSession, ProjectStore, PROJECT_EXTENSION, type ExperimentInfo } from '../store/index.ts';
 import { startInference, type InferenceHandle } from '../inference-service.ts';
 import { detectDevices, runtimeDevice } from './devices.ts';
 import { FileRegistry } from './files.ts';
@@ -30,6 +31,7 @@ const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
 export const SAMPLE_IMAGE = join(ROOT, 'resources/samples/vesselnn-burgess2014-crop_image.tif');
 const BOOT = new URL('../workers/boot.mjs', import.meta.url);
 const TRAIN_ENTRY = new URL('./train-worker.ts', import.meta.url).href;
+const MAX_EXPERIMENT_BYTES = 20e6;
 const PROJECT_ID = /^[A-Za-z0-9][A-Za-z0-9 ._()-]{0,99}$/;
 
 export interface HostOptions {
@@ -137,6 +139,7 @@ export class LumenHost {
       return { url: null, fileName: `${m.name.replace(/[^\w.-]+/g, '_')}.onnx`, bytes: m.onnx };
     },
     'models.importOnnx': (r) => this.importModel(r.file),
+    'experiments.import': (r) => this.importExperiment(r.file),
     'export.volume': (r) => this.exportVolume(r.what, r.format),
   };
 
@@ -243,7 +246,13 @@ export class LumenHost {
           seconds: (m.seconds as number) ?? null, startedAt: r.startedAt,
         };
       }),
+      experiments: store.listExperiments().map((e) => this.experimentMeta(e)),
     };
+  }
+
+  private experimentMeta(e: ExperimentInfo): ExperimentMeta {
+    const r = e.result as ExperimentResult;
+    return { id: e.id, name: e.name, source: e.source, importedAt: e.importedAt, notes: r.notes, summary: r.summary };
   }
 
   private modelMeta(id: number, name: string, provenance: unknown, createdAt: string): ModelMeta {
@@ -516,6 +525,17 @@ export class LumenHost {
     const id = store.addModel({ name, onnx: bytes, config: model.config, provenance });
     const info = store.listModels().find((m) => m.id === id)!;
     return this.modelMeta(id, name, provenance, info.createdAt);
+  }
+
+  /** A `lumen experiment` results file, checked, into the project for the Results panel. */
+  private importExperiment(file: FileHandle): ExperimentMeta {
+    const store = this.requireStore();
+    const path = this.opts.files.resolve(file);
+    const size = statSync(path).size;
+    if (size > MAX_EXPERIMENT_BYTES) throw new LumenError('bad-input', `${file.name} is ${(size / 1e6).toFixed(0)} MB; an experiment result is at most ${MAX_EXPERIMENT_BYTES / 1e6} MB`);
+    const result = parseExperimentResult(readFileSync(path, 'utf8'), file.name);
+    const id = store.addExperiment({ name: result.name, source: file.name, result });
+    return this.experimentMeta(store.listExperiments().find((e) => e.id === id)!);
   }
 
   private async exportVolume(what: 'labels' | 'prediction', format: 'tiff' | 'nifti'): Promise<Download> {

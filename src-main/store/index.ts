@@ -9,5 +9,6 @@ export type { AddVolumeOptions, VolumeHeader, VolumeInfo, VolumeRole, VolumeStor
 export type { LabelClass, LabelInfo, CreateLabelsOptions, JournalEntry, CommittedEdit } from './label-table.ts';
 export type { AddModelOptions, ModelInfo, StoredModel } from './model-table.ts';
 export type { RunInfo, RunStatus, RunStep } from './run-table.ts';
+export type { AddExperimentOptions, ExperimentInfo } from './experiment-table.ts';
 export type { AddPredictionOptions, PredictionInfo, PredictionKind } from './prediction-table.ts';
 export type { IntegrityReport } from './integrity.ts';

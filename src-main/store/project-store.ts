@@ -20,6 +20,7 @@ import {
   stepJournal, trimJournal,
   type CommittedEdit, type CreateLabelsOptions, type JournalEntry, type LabelClass, type LabelInfo,
 } from './label-table.ts';
+import { insertExperiment, listExperimentInfos, type AddExperimentOptions, type ExperimentInfo } from './experiment-table.ts';
 import { assertModel, getModel, insertModel, listModelInfos, type AddModelOptions, type ModelInfo, type StoredModel } from './model-table.ts';
 import {
   getPredictionInfo, insertPrediction, listPredictionInfos, readPredictionVolume,
@@ -320,6 +321,14 @@ export class ProjectStore {
 
   getRun(id: number): RunInfo {
     return this.read(() => getRunInfo(this.sql, id));
+  }
+
+  addExperiment(opts: AddExperimentOptions): number {
+    return this.write(() => insertExperiment(this.sql, opts));
+  }
+
+  listExperiments(): ExperimentInfo[] {
+    return this.read(() => listExperimentInfos(this.sql));
   }
 
   listRuns(): RunInfo[] {

@@ -121,6 +121,17 @@ CREATE TABLE predictions (
 );
 `;
 
+// v2: learning-curve results imported for the Results panel.
+const V2 = `
+CREATE TABLE experiments (
+  id          INTEGER PRIMARY KEY,
+  name        TEXT NOT NULL,
+  source      TEXT NOT NULL,           -- the file it was imported from
+  result      TEXT NOT NULL,           -- JSON: name, notes, cells, summary
+  imported_at TEXT NOT NULL
+);
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -133,6 +144,7 @@ export const MIGRATIONS: readonly Migration[] = [
       put.run('schema_version', '1');
     },
   },
+  { version: 2, up: (db) => db.exec(V2) },
 ];
 
 export function schemaVersionOf(db: Database.Database): number {

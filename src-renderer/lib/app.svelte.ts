@@ -324,13 +324,20 @@ export async function exportModel(modelId: number): Promise<void> {
   try { client.save(await client.call('models.exportOnnx', { modelId })); } catch (e) { fail(e); }
 }
 
-export async function importModel(file: File): Promise<void> {
+/** Sends a picked file to the host for `method` to take into the project. */
+async function importPicked(method: 'models.importOnnx' | 'experiments.import', file: File): Promise<void> {
   try {
     const h = await client.sendFile(file);
-    await client.call('models.importOnnx', { file: h });
+    await client.call(method, { file: h });
     await refreshState();
   } catch (e) { fail(e); }
 }
+
+/** An ONNX model made by Lumen in another project (cross-domain transfer). */
+export const importModel = (file: File): Promise<void> => importPicked('models.importOnnx', file);
+/** A `lumen experiment` results JSON, for the Results panel. */
+export const importExperiment = (file: File): Promise<void> => importPicked('experiments.import', file);
+
 
 export async function exportVolume(what: 'labels' | 'prediction', format: ExportFormat): Promise<void> {
   try {

@@ -206,6 +206,13 @@ describe('Lumen in the browser (npm run serve + chromium)', () => {
     await expect.poll(() => page.locator('[data-testid=models-panel] tbody tr').count()).toBe(1);
     await shot('models');
     await page.getByTestId('tab-results').click();
+    // the experiment runner's learning curve, imported from its results file as a user would
+    await page.locator('[data-testid=results-panel] input[type=file]').setInputFiles(join(ROOT, 'docs/results/drive-learning-curve.json'));
+    const card = page.locator('[data-testid^=experiment-]');
+    await card.waitFor({ timeout: 30_000 });
+    expect(await card.locator('h3').innerText()).toBe('DRIVE learning curve');
+    expect(await card.locator('tbody tr').count()).toBe(4); // N = 1, 2, 5, 10
+    expect(await card.locator('thead').innerText()).toMatch(/synthetic-pretrain/);
     await shot('results');
   }, 420_000);
 

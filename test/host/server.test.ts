@@ -9,6 +9,7 @@ import WebSocket from 'ws';
 import { checkSchema, decodeFrame, encodeFrame, REQUEST_SCHEMAS, type FileHandle } from '../../src-shared/api.ts';
 import { startServer, type RunningServer } from '../../src-main/server.ts';
 import { SAMPLE_IMAGE } from '../../src-main/host/lumen-host.ts';
+import { PROJECT_ROOT } from '../shared-data.ts';
 
 let server: RunningServer;
 const dirs: string[] = [];
@@ -126,6 +127,25 @@ describe('the WebSocket server', () => {
     expect((await call(ws, 'labels.redo', { labelId })).res.labels.revision).toBe(4);
     const info = (await call(ws, 'app.info', {})).res;
     expect(info.recent.map((p: { id: string }) => p.id)).toContain('persist');
+    ws.close();
+  });
+
+  it('imports a learning-curve result into the project, keeps it across reopening, and refuses a config file', async () => {
+    const ws = await connect();
+    await call(ws, 'project.create', { name: 'experiments' });
+    const config = await call(ws, 'experiments.import', { file: await upload(join(PROJECT_ROOT, 'docs/experiments/drive-learning-curve.json'), 'config.json') });
+    expect(config.error?.code).toBe('bad-input');
+    expect(config.error?.message).toMatch(/config\.json is not a Lumen experiment result/);
+    expect((await call(ws, 'project.state', {})).res.experiments).toEqual([]);
+    const imported = (await call(ws, 'experiments.import', { file: await upload(join(PROJECT_ROOT, 'docs/results/drive-learning-curve.json'), 'drive-learning-curve.json') })).res;
+    expect(imported.name).toBe('DRIVE learning curve');
+    expect(imported.source).toBe('drive-learning-curve.json');
+    expect(imported.summary).toHaveLength(16);
+    await call(ws, 'project.close', {});
+    const reopened = (await call(ws, 'project.open', { id: 'experiments' })).res;
+    expect(reopened.experiments).toHaveLength(1);
+    const n1 = reopened.experiments[0].summary.find((r: { n: number; strategy: string }) => r.n === 1 && r.strategy === 'synthetic-pretrain');
+    expect(n1.dice.mean).toBeCloseTo(0.738, 3);
     ws.close();
   });
 

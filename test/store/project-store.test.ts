@@ -344,15 +344,33 @@ describe('ProjectStore round trips', () => {
   it('migrations run in one transaction up to the target version', () => {
     const path = join(tempDir(), 'm.lumen');
     const db = new Database(path);
-    const extra = [...MIGRATIONS, { version: 2, up: (d: Database.Database) => d.exec('CREATE TABLE extra (x)') }];
-    expect(runMigrations(db, extra, 1)).toBe(1);
-    expect(db.pragma('user_version', { simple: true })).toBe(1);
-    const failing = [...MIGRATIONS, { version: 2, up: (d: Database.Database) => { d.exec('CREATE TABLE extra (x)'); throw new Error('boom'); } }];
-    expect(() => runMigrations(db, failing, 2)).toThrow('boom');
-    expect(db.pragma('user_version', { simple: true })).toBe(1); // rolled back
+    const next = SCHEMA_VERSION + 1;
+    const extra = [...MIGRATIONS, { version: next, up: (d: Database.Database) => d.exec('CREATE TABLE extra (x)') }];
+    expect(runMigrations(db, extra, SCHEMA_VERSION)).toBe(SCHEMA_VERSION);
+    expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    const failing = [...MIGRATIONS, { version: next, up: (d: Database.Database) => { d.exec('CREATE TABLE extra (x)'); throw new Error('boom'); } }];
+    expect(() => runMigrations(db, failing, next)).toThrow('boom');
+    expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION); // rolled back
     expect(db.prepare("SELECT count(*) FROM sqlite_schema WHERE name = 'extra'").pluck().get()).toBe(0);
-    expect(runMigrations(db, extra, 2)).toBe(2);
-    expect(db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").pluck().get()).toBe('2');
+    expect(runMigrations(db, extra, next)).toBe(next);
+    expect(db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").pluck().get()).toBe(String(next));
     db.close();
+  });
+
+  it('a version-1 project opens upgraded, keeps its content and takes imported experiments', () => {
+    const path = join(tempDir(), 'v1.lumen');
+    const db = new Database(path);
+    runMigrations(db, MIGRATIONS, 1);
+    db.prepare("INSERT INTO runs (config, status, started_at) VALUES ('{}', 'finished', 'then')").run();
+    db.close();
+    const s = ProjectStore.open(path);
+    expect(s.schemaVersion).toBe(SCHEMA_VERSION);
+    expect(s.listRuns()).toHaveLength(1);
+    expect(s.listExperiments()).toEqual([]);
+    const id = s.addExperiment({ name: 'curve', source: 'curve.json', result: { cells: [1] } });
+    s.close();
+    const again = ProjectStore.open(path);
+    expect(again.listExperiments()).toMatchObject([{ id, name: 'curve', source: 'curve.json', result: { cells: [1] } }]);
+    again.close();
   });
 });
