@@ -31,7 +31,7 @@ const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
 export const SAMPLE_IMAGE = join(ROOT, 'resources/samples/vesselnn-burgess2014-crop_image.tif');
 const BOOT = new URL('../workers/boot.mjs', import.meta.url);
 const TRAIN_ENTRY = new URL('./train-worker.ts', import.meta.url).href;
-const MAX_EXPERIMENT_BYTES = 20e6;
+const MAX_EXPERIMENT_BYTES = 5e6; // 10,000 runs (the parser's limit) take about 1 MB
 const PROJECT_ID = /^[A-Za-z0-9][A-Za-z0-9 ._()-]{0,99}$/;
 
 export interface HostOptions {

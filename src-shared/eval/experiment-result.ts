@@ -12,7 +12,7 @@ export interface ExperimentResult {
   summary: CurveSummaryRow[];
 }
 
-const MAX_CELLS = 100_000;
+const MAX_CELLS = 10_000; // a learning curve of more runs than this is not one a panel can show
 
 function isCell(c: unknown): c is CurveCell {
   const x = c as Record<string, unknown>;
