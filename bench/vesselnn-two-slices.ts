@@ -1,7 +1,7 @@
 // npm run bench:vesselnn — the issue's sparse-slice check, through the real CLI: for each VesselNN
 // stack, keep the labels of z = ⌊d/3⌉ and ⌊2d/3⌉ only, run `lumen segment` as a child process
-// (default strategy unless --strategy S; --effort E), and score every other slice against the
-// dense labels. Prints one JSON line with Dice and the command's wall time per stack.
+// (default strategy unless --strategy S; --effort E; --model M), and score every other slice
+// against the dense labels. Prints one JSON line with Dice and the command's wall time per stack.
 // --ceiling asks how much more labels would buy: every slice is labeled except z ≡ 2 (mod 4),
 // which are the ones scored.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -16,7 +16,7 @@ import { dataPath, PROJECT_ROOT } from '../test/shared-data.ts';
 
 const args = parseArgs(process.argv.slice(2), ['ceiling']);
 const ceiling = args.flags.has('ceiling');
-const extra = ['strategy', 'effort', 'seed'].flatMap((k) => (flag(args, k) ? [`--${k}`, flag(args, k)!] : []));
+const extra = ['strategy', 'effort', 'seed', 'model'].flatMap((k) => (flag(args, k) ? [`--${k}`, flag(args, k)!] : []));
 // with most slices labeled, auto would switch to a 3D network: keep the 2-slice default's network
 if (ceiling && !flag(args, 'strategy')) extra.push('--strategy', 'sparse-2d');
 const dir = mkdtempSync(join(tmpdir(), 'lumen-bench-vesselnn-'));

@@ -116,7 +116,10 @@ export async function fit(factory: SessionFactory, o: FitOptions): Promise<FitRe
         const dice = await validationDice(factory, o.model, trainer.parameters(), validation, valShape);
         history.at(-1)!.validationDice = dice;
         o.onEval?.(step, dice);
-        if (dice > best + 1e-4) { best = dice; bestParams = trainer.parameters(); sinceBest = 0; sincePlateau = 0; }
+        // Until the model finds any foreground (Dice 0, common early on with a sparse, thin class),
+        // the latest weights count as the best and patience does not run: stopping then would keep
+        // a model that never learned.
+        if (dice > best + 1e-4 || (best <= 0 && dice >= best)) { best = dice; bestParams = trainer.parameters(); sinceBest = 0; sincePlateau = 0; }
         else {
           sinceBest++; sincePlateau++;
           if (sincePlateau >= (o.plateauPatience ?? 2)) { lr /= 2; sincePlateau = 0; }

@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { fit } from '../../src-shared/train/fit.ts';
+import type { PatchSource } from '../../src-shared/train/patches.ts';
+import { seededRandom } from '../../src-shared/nn/params.ts';
+import { createRuntime } from '../../src-main/runtime.ts';
+
+const runtime = createRuntime({ device: 'cpu', threads: 2 });
+
+/** One 32×32 slice of bright stripes; `target` says which class every voxel is given. */
+function stripes(target: (bright: boolean) => number): PatchSource {
+  const rand = seededRandom(4);
+  const n = 32 * 32, image = new Float32Array(n), t = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const bright = Math.floor(i / 32) % 8 < 3;
+    image[i] = (bright ? 1 : -0.5) + 0.2 * (rand() - 0.5);
+    t[i] = target(bright);
+  }
+  return { shape: [1, 32, 32], image, target: t, weight: new Float32Array(n).fill(1) };
+}
+
+describe('fit: early stopping', () => {
+  it('neither stops nor halves the learning rate while the model has found no foreground yet', async () => {
+    // trained on background only, the model never predicts the stripes the validation set calls
+    // foreground: Dice stays 0, which must not count as "no improvement" forever
+    const r = await fit(runtime.factory, {
+      model: { dims: 2, inChannels: 1, outChannels: 1, channels: [4, 8], norm: 'instance' },
+      train: [stripes(() => 0)], validation: [stripes((bright) => (bright ? 1 : 0))],
+      patch: [1, 16, 16], batch: 2, steps: 120, evalEvery: 20, lr: 0.02, stopPatience: 2, plateauPatience: 1, seed: 1,
+    });
+    const scores = r.history.filter((h) => h.validationDice !== undefined).map((h) => h.validationDice);
+    expect(scores).toEqual([0, 0, 0, 0, 0, 0]);
+    expect(r.stoppedEarly).toBe(false);
+    expect(r.steps).toBe(120);
+    expect(r.history.at(-1)!.lr).toBe(r.history[0]!.lr); // no plateau halving either
+  });
+});
