@@ -5,14 +5,15 @@
 // project and find everything there. Screenshots of the main screens go to docs/screenshots/.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { readVolume } from '../../src-shared/io/index.ts';
 import { buildRenderer, dropFile, ensureChromium, launch, ROOT, serve, type Served } from './harness.ts';
 
 const IMAGE = join(ROOT, '../shared/data/vesselnn/burgess2014_tgMouse_image.tif');
 const TRUTH = join(ROOT, '../shared/data/vesselnn/burgess2014_tgMouse_labels.tif');
-const SHOTS = join(ROOT, 'docs/screenshots');
+// a plain test run keeps the committed screenshots as they are; `npm run screenshots` refreshes them
+const SHOTS = resolve(ROOT, process.env.LUMEN_SCREENSHOTS_DIR ?? 'test-output/screenshots');
 const PROJECT = 'Mouse vessels';
 const SLICES = [4, 10];
 
