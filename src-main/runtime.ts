@@ -3,6 +3,7 @@
 // so the choice is always visible.
 import * as ort from 'onnxruntime-node';
 import { existsSync } from 'node:fs';
+import { constants as osConstants, setPriority } from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { SessionFactory } from '../src-shared/nn/session.ts';
@@ -18,11 +19,12 @@ export interface RuntimeOptions {
   /** CPU threads for one session (intra-op); default: all cores */
   threads?: number;
   /**
-   * Let ORT's idle threads spin-wait for work (its default, and the CLI's). The app turns it off:
-   * spinning threads took ~12% more CPU time per training step here for no measurable speed, CPU
-   * time the UI and the host need while training runs on the same cores.
+   * Run in the background of an app whose UI shares these cores: ORT's idle threads do not
+   * spin-wait for work (spinning took ~12% more CPU time per training step here for no measurable
+   * speed), and the calling thread drops to below-normal priority before any session exists, so
+   * ORT's pool threads, created from it, inherit that. The CLI keeps ORT's defaults.
    */
-  spinning?: boolean;
+  background?: boolean;
   log?: (line: string) => void;
 }
 
@@ -56,6 +58,11 @@ function sessionOptions(provider: string, threads: number | undefined, spinning:
   };
 }
 
+/** Below-normal priority for this thread (Linux: per thread, inherited by threads it starts). */
+function yieldToForeground(log: (line: string) => void): void {
+  try { setPriority(0, osConstants.priority.PRIORITY_BELOW_NORMAL); } catch (e) { log(`could not lower the training priority: ${(e as Error).message}`); }
+}
+
 /**
  * A session factory bound to one provider. With `auto`, the first model it sees decides: each
  * candidate is tried in turn and the first that creates a session is kept for all later models.
@@ -63,13 +70,14 @@ function sessionOptions(provider: string, threads: number | undefined, spinning:
 export function createRuntime(opts: RuntimeOptions = {}): { factory: SessionFactory; report: () => DeviceReport } {
   const requested = opts.device ?? 'auto';
   const log = opts.log ?? (() => {});
+  if (opts.background) yieldToForeground(log);
   const report: DeviceReport = { requested, used: requested === 'auto' ? 'undecided' : requested, fallbacks: [] };
   let chosen: string | undefined = requested === 'auto' ? undefined : requested;
 
   const factory: SessionFactory = async (model) => {
     if (chosen) {
       try {
-        return await ort.InferenceSession.create(model, sessionOptions(chosen, opts.threads, opts.spinning ?? true));
+        return await ort.InferenceSession.create(model, sessionOptions(chosen, opts.threads, !opts.background));
       } catch (e) {
         if (requested !== 'auto' && chosen !== 'cpu') {
           throw new LumenError('device', `the ${chosen} execution provider could not run this model: ${(e as Error).message.split('\n')[0]}`);
@@ -79,12 +87,12 @@ export function createRuntime(opts: RuntimeOptions = {}): { factory: SessionFact
         log(`device: ${chosen} failed (${report.fallbacks.at(-1)!.reason}); using cpu`);
         chosen = 'cpu';
         report.used = 'cpu';
-        return ort.InferenceSession.create(model, sessionOptions('cpu', opts.threads, opts.spinning ?? true));
+        return ort.InferenceSession.create(model, sessionOptions('cpu', opts.threads, !opts.background));
       }
     }
     for (const provider of [...candidates(), 'cpu']) {
       try {
-        const session = await ort.InferenceSession.create(model, sessionOptions(provider, opts.threads, opts.spinning ?? true));
+        const session = await ort.InferenceSession.create(model, sessionOptions(provider, opts.threads, !opts.background));
         chosen = provider;
         report.used = provider;
         log(`device: using ${provider}`);

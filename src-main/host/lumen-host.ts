@@ -485,7 +485,7 @@ export class LumenHost {
     const inferStart = performance.now();
     t.inference = startInference({
       model: { bytes: m.onnx }, input: { kind: 'store', project: store.path, volumeId: c.volumeId }, output: { kind: 'file', path: out },
-      options: { patch }, device: m.device.used === 'cpu' ? 'cpu' : 'auto', spinning: false, ...(this.opts.threads ? { threads: this.opts.threads } : {}),
+      options: { patch }, device: m.device.used === 'cpu' ? 'cpu' : 'auto', background: true, ...(this.opts.threads ? { threads: this.opts.threads } : {}),
     }, {
       onProgress: (p) => this.emit({
         type: 'train.progress',

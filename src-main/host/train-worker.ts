@@ -43,7 +43,7 @@ async function main(job: TrainJob): Promise<void> {
   } finally {
     store.close();
   }
-  const runtime = createRuntime({ device: job.device, threads: job.threads, spinning: false }); // the UI shares these cores
+  const runtime = createRuntime({ device: job.device, threads: job.threads, background: true }); // the UI shares these cores
   const options = { effort: job.effort, seed: 0, pretrained: job.pretrainedOnnx ? importOnnxModel(job.pretrainedOnnx) : undefined };
   const { name, run } = strategyByName(job.strategy, [data], options);
   port.postMessage({ type: 'strategy', strategy: name, device: runtime.report().used });

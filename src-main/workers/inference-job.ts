@@ -25,8 +25,8 @@ export interface InferenceJob {
   options?: Omit<PredictJobOptions, 'signal' | 'onProgress'>;
   device?: DeviceChoice;
   threads?: number;
-  /** ORT's spin-waiting threads (RuntimeOptions.spinning); the app turns it off */
-  spinning?: boolean;
+  /** hosted by the app: yield the CPU to the UI (RuntimeOptions.background) */
+  background?: boolean;
 }
 
 export interface InferenceJobResult extends PredictJobResult {
@@ -36,7 +36,7 @@ export interface InferenceJobResult extends PredictJobResult {
 }
 
 export async function runInferenceJob(job: InferenceJob, hooks: { signal?: CancelSignal; onProgress?: (p: InferProgress) => void; log?: (line: string) => void } = {}): Promise<InferenceJobResult> {
-  const runtime = createRuntime({ device: job.device ?? 'auto', threads: job.threads, spinning: job.spinning, log: hooks.log });
+  const runtime = createRuntime({ device: job.device ?? 'auto', threads: job.threads, background: job.background, log: hooks.log });
   let bytes: Uint8Array;
   try {
     bytes = 'path' in job.model ? new Uint8Array(readFileSync(job.model.path)) : job.model.bytes;

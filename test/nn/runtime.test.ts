@@ -1,4 +1,5 @@
 import { describe, it, expect } from 'vitest';
+import { getPriority } from 'node:os';
 import { Graph } from '../../src-shared/nn/graph.ts';
 import * as op from '../../src-shared/nn/ops.ts';
 import { serializeGraph } from '../../src-shared/nn/onnx-io.ts';
@@ -44,17 +45,19 @@ describe('execution providers', () => {
     expect(rt.report()).toEqual({ requested: 'cpu', used: 'cpu', fallbacks: [] });
   });
 
-  it('sessions without spin-waiting threads (as the app runs them) compute the same results', async () => {
+  it('background sessions (as the app runs them: no spin-waiting, lower priority) compute the same results', async () => {
     const { Tensor } = await import('onnxruntime-common');
     const x = new Tensor('float32', Float32Array.from([-1, 2, -3, 4, 0, 6]), [2, 3]);
     const outputs = [];
-    for (const spinning of [true, false]) {
-      const session = await createRuntime({ device: 'cpu', threads: 2, spinning }).factory(tinyModel());
+    for (const background of [false, true]) {
+      const session = await createRuntime({ device: 'cpu', threads: 2, background }).factory(tinyModel());
       const r = await session.run({ x });
       outputs.push(Array.from(r[session.outputNames[0]!]!.data as Float32Array));
       await session.release();
     }
     expect(outputs[1]).toEqual([0, 2, 0, 4, 0, 6]);
     expect(outputs[1]).toEqual(outputs[0]);
+    // the thread that made the background runtime now runs below normal priority (nice ≥ 10)
+    if (process.platform === 'linux') expect(getPriority(0)).toBeGreaterThanOrEqual(10);
   });
 });
