@@ -34,11 +34,20 @@ export function requiredFlag(args: ParsedArgs, key: string): string {
   return v;
 }
 
-/** An integer flag at least `min` (a step count, a seed), or `fallback` when absent. */
-export function integerFlag(args: ParsedArgs, key: string, fallback: number, min = 0): number {
+/** An integer flag at least `min` (a step count, a seed); undefined when absent. */
+export function integerFlag(args: ParsedArgs, key: string, min = 0): number | undefined {
   const raw = flag(args, key);
-  if (raw === undefined) return fallback;
+  if (raw === undefined) return undefined;
   const v = Number(raw);
   if (!Number.isInteger(v) || v < min) throw new LumenError('bad-input', `--${key} must be an integer ≥ ${min}, got '${raw}'`);
+  return v;
+}
+
+/** A number flag above 0 (an effort, a weight); undefined when absent. */
+export function positiveNumberFlag(args: ParsedArgs, key: string): number | undefined {
+  const raw = flag(args, key);
+  if (raw === undefined) return undefined;
+  const v = Number(raw);
+  if (!Number.isFinite(v) || v <= 0) throw new LumenError('bad-input', `--${key} must be a positive number, got '${raw}'`);
   return v;
 }

@@ -71,13 +71,14 @@ export function createRuntime(opts: RuntimeOptions = {}): { factory: SessionFact
   const requested = opts.device ?? 'auto';
   const log = opts.log ?? (() => {});
   if (opts.background) yieldToForeground(log);
+  const create = (model: Uint8Array, provider: string) => ort.InferenceSession.create(model, sessionOptions(provider, opts.threads, !opts.background));
   const report: DeviceReport = { requested, used: requested === 'auto' ? 'undecided' : requested, fallbacks: [] };
   let chosen: string | undefined = requested === 'auto' ? undefined : requested;
 
   const factory: SessionFactory = async (model) => {
     if (chosen) {
       try {
-        return await ort.InferenceSession.create(model, sessionOptions(chosen, opts.threads, !opts.background));
+        return await create(model, chosen);
       } catch (e) {
         if (requested !== 'auto' && chosen !== 'cpu') {
           throw new LumenError('device', `the ${chosen} execution provider could not run this model: ${(e as Error).message.split('\n')[0]}`);
@@ -87,12 +88,12 @@ export function createRuntime(opts: RuntimeOptions = {}): { factory: SessionFact
         log(`device: ${chosen} failed (${report.fallbacks.at(-1)!.reason}); using cpu`);
         chosen = 'cpu';
         report.used = 'cpu';
-        return ort.InferenceSession.create(model, sessionOptions('cpu', opts.threads, !opts.background));
+        return create(model, 'cpu');
       }
     }
     for (const provider of [...candidates(), 'cpu']) {
       try {
-        const session = await ort.InferenceSession.create(model, sessionOptions(provider, opts.threads, !opts.background));
+        const session = await create(model, provider);
         chosen = provider;
         report.used = provider;
         log(`device: using ${provider}`);

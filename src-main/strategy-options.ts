@@ -1,9 +1,8 @@
 // The strategy options every training command takes: --effort, --seed, --foreground-weight,
 // --model (a pretrained model) and --weight-prior (for the dwp strategy).
 import type { StrategyOptions } from '../src-shared/train/strategy.ts';
-import { LumenError } from '../src-shared/errors.ts';
 import { STRATEGIES } from '../src-shared/train/strategies/index.ts';
-import { flag, integerFlag, type ParsedArgs } from './args.ts';
+import { flag, integerFlag, positiveNumberFlag, type ParsedArgs } from './args.ts';
 import { listPretrained, listWeightPriors, loadPretrained, loadWeightPrior } from './pretrained.ts';
 
 /** The --help lines for these options, shared by `lumen segment` and `lumen train`. */
@@ -17,19 +16,11 @@ export const strategyOptionsUsage = (): string => `  [--strategy auto|NAME]   au
   [--seed 0]               the random seed (patches, augmentation, initial weights)
   [--device auto|cpu|cuda|dml|webgpu|coreml]`;
 
-function positiveNumber(args: ParsedArgs, key: string, fallback: number): number {
-  const raw = flag(args, key);
-  const v = raw === undefined ? fallback : Number(raw);
-  if (!Number.isFinite(v) || v <= 0) throw new LumenError('bad-input', `--${key} must be a positive number, got '${raw}'`);
-  return v;
-}
-
 export function strategyOptionsFromArgs(args: ParsedArgs): StrategyOptions {
   const model = flag(args, 'model'), prior = flag(args, 'weight-prior');
-  const seed = integerFlag(args, 'seed', 0);
   return {
-    effort: positiveNumber(args, 'effort', 1), seed,
-    foregroundWeight: positiveNumber(args, 'foreground-weight', 1),
+    effort: positiveNumberFlag(args, 'effort') ?? 1, seed: integerFlag(args, 'seed') ?? 0,
+    foregroundWeight: positiveNumberFlag(args, 'foreground-weight') ?? 1,
     pretrained: model ? loadPretrained(model) : undefined,
     weightPrior: prior ? loadWeightPrior(prior) : undefined,
   };

@@ -25,7 +25,7 @@ export const usage = `usage: lumen demo [--steps 120] [--device auto|cpu|…]
 
 export async function run(argv: string[]): Promise<number> {
   const args = parseArgs(argv);
-  const steps = integerFlag(args, 'steps', 120, 1);
+  const steps = integerFlag(args, 'steps', 1) ?? 120;
   const runtime = createRuntime({ device: (flag(args, 'device') ?? 'auto') as DeviceChoice, log: (l) => process.stderr.write(`${l}\n`) });
   const started = performance.now();
   const img = await readVolume(`${SAMPLE}_image.tif`);

@@ -27,9 +27,7 @@ export async function run(argv: string[]): Promise<number> {
   const outDir = resolve(flag(args, 'out-dir') ?? MODELS_DIR);
   // read before anything trains, so a typo fails at once
   const run: RunOptions = {
-    steps: flag(args, 'steps') === undefined ? undefined : integerFlag(args, 'steps', 0, 1),
-    seed: integerFlag(args, 'seed', 1),
-    samples: flag(args, 'samples') === undefined ? undefined : integerFlag(args, 'samples', 0, 1),
+    steps: integerFlag(args, 'steps', 1), seed: integerFlag(args, 'seed') ?? 1, samples: integerFlag(args, 'samples', 1),
   };
   const runtime = createRuntime({ device: (flag(args, 'device') ?? 'auto') as DeviceChoice, log: (l) => process.stderr.write(`${l}\n`) });
   mkdirSync(outDir, { recursive: true });

@@ -535,7 +535,7 @@ export class LumenHost {
     if (size > MAX_EXPERIMENT_BYTES) throw new LumenError('bad-input', `${file.name} is ${(size / 1e6).toFixed(0)} MB; an experiment result is at most ${MAX_EXPERIMENT_BYTES / 1e6} MB`);
     const result = parseExperimentResult(readFileSync(path, 'utf8'), file.name);
     const id = store.addExperiment({ name: result.name, source: file.name, result });
-    return this.experimentMeta(store.listExperiments().find((e) => e.id === id)!);
+    return this.experimentMeta(store.getExperiment(id));
   }
 
   private async exportVolume(what: 'labels' | 'prediction', format: 'tiff' | 'nifti'): Promise<Download> {

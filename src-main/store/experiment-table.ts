@@ -1,6 +1,7 @@
 // Learning-curve results imported into a project (the files `lumen experiment` writes), kept as
 // the checked JSON so the Results panel can redraw their table and chart after reopening.
 
+import { LumenError } from '../../src-shared/errors.ts';
 import { now, type Sql } from './sql.ts';
 
 export interface AddExperimentOptions {
@@ -20,8 +21,14 @@ export function insertExperiment(sql: Sql, o: AddExperimentOptions): number {
   return Number(res.lastInsertRowid);
 }
 
+const toInfo = (r: ExperimentRow): ExperimentInfo => ({ id: r.id, name: r.name, source: r.source, result: JSON.parse(r.result), importedAt: r.imported_at });
+
 export function listExperimentInfos(sql: Sql): ExperimentInfo[] {
-  return sql.all<ExperimentRow>('SELECT * FROM experiments ORDER BY id').map((r) => ({
-    id: r.id, name: r.name, source: r.source, result: JSON.parse(r.result), importedAt: r.imported_at,
-  }));
+  return sql.all<ExperimentRow>('SELECT * FROM experiments ORDER BY id').map(toInfo);
+}
+
+export function getExperimentInfo(sql: Sql, id: number): ExperimentInfo {
+  const r = sql.get<ExperimentRow>('SELECT * FROM experiments WHERE id = ?', id);
+  if (!r) throw new LumenError('bad-input', `the project has no experiment ${id}`);
+  return toInfo(r);
 }

@@ -20,7 +20,7 @@ import {
   stepJournal, trimJournal,
   type CommittedEdit, type CreateLabelsOptions, type JournalEntry, type LabelClass, type LabelInfo,
 } from './label-table.ts';
-import { insertExperiment, listExperimentInfos, type AddExperimentOptions, type ExperimentInfo } from './experiment-table.ts';
+import { getExperimentInfo, insertExperiment, listExperimentInfos, type AddExperimentOptions, type ExperimentInfo } from './experiment-table.ts';
 import { assertModel, getModel, insertModel, listModelInfos, type AddModelOptions, type ModelInfo, type StoredModel } from './model-table.ts';
 import {
   getPredictionInfo, insertPrediction, listPredictionInfos, readPredictionVolume,
@@ -329,6 +329,10 @@ export class ProjectStore {
 
   listExperiments(): ExperimentInfo[] {
     return this.read(() => listExperimentInfos(this.sql));
+  }
+
+  getExperiment(id: number): ExperimentInfo {
+    return this.read(() => getExperimentInfo(this.sql, id));
   }
 
   listRuns(): RunInfo[] {
