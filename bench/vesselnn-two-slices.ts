@@ -4,6 +4,9 @@
 // against the dense labels. Prints one JSON line with Dice and the command's wall time per stack.
 // --ceiling asks how much more labels would buy: every slice is labeled except z ≡ 2 (mod 4),
 // which are the ones scored.
+// Beside Dice on the scored slices it reports how well the model matches the painted slices it
+// learned from (paintedSliceDice: a ceiling set by the labels' own consistency) and the share of
+// its errors that touch a vessel's drawn outline (errorsOnOutline, see eval/boundary-errors.ts).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -11,6 +14,7 @@ import { spawnSync } from 'node:child_process';
 import { readVolume, writeVolume } from '../src-shared/io/index.ts';
 import { makeVolume } from '../src-shared/volume.ts';
 import { binaryScores } from '../src-shared/eval/metrics.ts';
+import { boundaryErrors } from '../src-shared/eval/boundary-errors.ts';
 import { parseArgs, flag } from '../src-main/args.ts';
 import { dataPath, PROJECT_ROOT } from '../test/shared-data.ts';
 
@@ -41,10 +45,14 @@ try {
     if (r.status !== 0) throw new Error(`lumen segment failed on ${name} (exit ${r.status})`);
     const pred = await readVolume(out);
     const truth = Uint8Array.from(dense.data as ArrayLike<number>, (v) => (v > 0 ? 1 : 0));
-    const s = binaryScores(Uint8Array.from(pred.data as ArrayLike<number>, (v) => (v > 0 ? 1 : 0)), truth, scored);
+    const predicted = Uint8Array.from(pred.data as ArrayLike<number>, (v) => (v > 0 ? 1 : 0));
+    const s = binaryScores(predicted, truth, scored);
+    const painted = binaryScores(predicted, truth, scored.map((m) => 1 - m));
+    const outline = boundaryErrors(predicted, truth, [D, H, W], scored);
     const report = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
     results.push({ stack: name, shape: [D, H, W], labeledSlices: labeled, strategy: report.strategy, dice: +s.dice.toFixed(4),
-      precision: +s.precision.toFixed(4), recall: +s.recall.toFixed(4), seconds: +seconds.toFixed(1) });
+      precision: +s.precision.toFixed(4), recall: +s.recall.toFixed(4), seconds: +seconds.toFixed(1), paintedSliceDice: +painted.dice.toFixed(4),
+      errorsOnOutline: +outline.onOutline.toFixed(3), diceWithoutOutlineErrors: +outline.diceWithoutOutlineErrors.toFixed(4) });
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });
