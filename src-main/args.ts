@@ -34,20 +34,21 @@ export function requiredFlag(args: ParsedArgs, key: string): string {
   return v;
 }
 
-/** An integer flag at least `min` (a step count, a seed); undefined when absent. */
-export function integerFlag(args: ParsedArgs, key: string, min = 0): number | undefined {
+/** A number flag that `valid` accepts (`wants` says what that is); undefined when absent. */
+export function numberFlag(args: ParsedArgs, key: string, valid: (x: number) => boolean, wants: string): number | undefined {
   const raw = flag(args, key);
   if (raw === undefined) return undefined;
   const v = Number(raw);
-  if (!Number.isInteger(v) || v < min) throw new LumenError('bad-input', `--${key} must be an integer ≥ ${min}, got '${raw}'`);
+  if (raw.trim() === '' || !Number.isFinite(v) || !valid(v)) throw new LumenError('bad-input', `--${key} must be ${wants}, got '${raw}'`);
   return v;
+}
+
+/** An integer flag at least `min` (a step count, a seed); undefined when absent. */
+export function integerFlag(args: ParsedArgs, key: string, min = 0): number | undefined {
+  return numberFlag(args, key, (x) => Number.isInteger(x) && x >= min, `an integer ≥ ${min}`);
 }
 
 /** A number flag above 0 (an effort, a weight); undefined when absent. */
 export function positiveNumberFlag(args: ParsedArgs, key: string): number | undefined {
-  const raw = flag(args, key);
-  if (raw === undefined) return undefined;
-  const v = Number(raw);
-  if (!Number.isFinite(v) || v <= 0) throw new LumenError('bad-input', `--${key} must be a positive number, got '${raw}'`);
-  return v;
+  return numberFlag(args, key, (x) => x > 0, 'a positive number');
 }

@@ -33,6 +33,21 @@ describe('lumen CLI', () => {
     expect(r.stderr).toMatch(/--out-scale must be 1 or 255, got '7'/);
   });
 
+  it('predict names the flag and what it wants when a number is off, before reading any data', () => {
+    const cases: [string, string, RegExp][] = [
+      ['--threshold', '2', /--threshold must be a number from 0 to 1, got '2'/],
+      ['--overlap', '1', /--overlap must be a fraction from 0 up to \(not including\) 1, got '1'/],
+      ['--connectivity', '8', /--connectivity must be 6, 18 or 26, got '8'/],
+      ['--batch', '0', /--batch must be an integer ≥ 1, got '0'/],
+      ['--min-size', 'big', /--min-size must be an integer ≥ 0, got 'big'/],
+    ];
+    for (const [key, value, message] of cases) {
+      const r = lumen('predict', '--model', 'vessels-3d-2p', '--image', 'no-such.tif', '--out', 'never.tif', key, value);
+      expect(r.status, key).toBe(1);
+      expect(r.stderr, key).toMatch(message);
+    }
+  });
+
   it('demo trains on the bundled sample and prints one JSON line with Dice scores', { timeout: 300_000 }, () => {
     const r = lumen('demo', '--steps', '6', '--device', 'cpu');
     expect(r.status).toBe(0);

@@ -4,7 +4,7 @@
 import { LumenError } from '../../src-shared/errors.ts';
 import { writableFormat } from '../../src-shared/io/index.ts';
 import { DEVICE_CHOICES, type DeviceChoice } from '../runtime.ts';
-import { flag, parseArgs, requiredFlag } from '../args.ts';
+import { flag, integerFlag, numberFlag, parseArgs, requiredFlag } from '../args.ts';
 import { ProgressBar } from '../progress.ts';
 import { startInference } from '../inference-service.ts';
 import type { Connectivity } from '../../src-shared/infer/postprocess/components.ts';
@@ -21,13 +21,6 @@ export const usage = `usage: lumen predict --model MODEL.onnx|NAME --image IMG -
   [--threshold 0.5] [--out-scale 1|255] [--fill-holes] [--min-size N] [--keep-largest K]
   [--instances] [--connectivity 6|18|26] [--temp-dir DIR]`;
 
-function num(v: string | undefined, name: string, check: (x: number) => boolean): number | undefined {
-  if (v === undefined) return undefined;
-  const x = Number(v);
-  if (!Number.isFinite(x) || !check(x)) throw new LumenError('bad-input', `--${name} ${v} is not valid\n${usage}`);
-  return x;
-}
-
 export async function run(argv: string[]): Promise<number> {
   const args = parseArgs(argv, ['prob', 'flips', 'fill-holes', 'instances']);
   const modelPath = pretrainedPath(requiredFlag(args, 'model')); // a bundled model's name works too
@@ -41,13 +34,13 @@ export async function run(argv: string[]): Promise<number> {
   if (!DEVICE_CHOICES.includes(device)) throw new LumenError('bad-input', `--device must be one of ${DEVICE_CHOICES.join(', ')}`);
   const blend = flag(args, 'blend') ?? 'gaussian';
   if (blend !== 'gaussian' && blend !== 'constant') throw new LumenError('bad-input', '--blend must be gaussian or constant');
-  const connectivity = num(flag(args, 'connectivity'), 'connectivity', (x) => x === 6 || x === 18 || x === 26) as Connectivity | undefined;
+  const connectivity = numberFlag(args, 'connectivity', (x) => x === 6 || x === 18 || x === 26, '6, 18 or 26') as Connectivity | undefined;
   const prob = flag(args, 'prob') === 'true';
   const post = {
-    threshold: num(flag(args, 'threshold'), 'threshold', (x) => x >= 0 && x <= 1),
-    value: num(flag(args, 'out-scale'), 'out-scale', (x) => Number.isInteger(x) && x >= 1 && x <= 255),
-    minSize: num(flag(args, 'min-size'), 'min-size', (x) => Number.isInteger(x) && x >= 0),
-    keepLargest: num(flag(args, 'keep-largest'), 'keep-largest', (x) => Number.isInteger(x) && x >= 1),
+    threshold: numberFlag(args, 'threshold', (x) => x >= 0 && x <= 1, 'a number from 0 to 1'),
+    value: numberFlag(args, 'out-scale', (x) => Number.isInteger(x) && x >= 1 && x <= 255, 'an integer from 1 to 255'),
+    minSize: integerFlag(args, 'min-size', 0),
+    keepLargest: integerFlag(args, 'keep-largest', 1),
     fillHoles: flag(args, 'fill-holes') === 'true',
     instances: flag(args, 'instances') === 'true',
     connectivity,
@@ -63,13 +56,13 @@ export async function run(argv: string[]): Promise<number> {
     input: { kind: 'file', path: image },
     output: { kind: 'file', path: out },
     device,
-    threads: num(flag(args, 'threads'), 'threads', (x) => Number.isInteger(x) && x >= 1),
+    threads: integerFlag(args, 'threads', 1),
     options: {
       output: prob ? 'probabilities' : 'labels',
       patch,
-      overlap: num(flag(args, 'overlap'), 'overlap', (x) => x >= 0 && x < 1),
+      overlap: numberFlag(args, 'overlap', (x) => x >= 0 && x < 1, 'a fraction from 0 up to (not including) 1'),
       blend,
-      batch: num(flag(args, 'batch'), 'batch', (x) => Number.isInteger(x) && x >= 1),
+      batch: integerFlag(args, 'batch', 1),
       flips: flag(args, 'flips') === 'true',
       post,
       tempDir: flag(args, 'temp-dir'),

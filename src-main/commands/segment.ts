@@ -3,12 +3,11 @@
 import { writeFileSync } from 'node:fs';
 import { writeVolume } from '../../src-shared/io/index.ts';
 import { makeVolume } from '../../src-shared/volume.ts';
-import { LumenError } from '../../src-shared/errors.ts';
 import { slidingWindowPredict, unetPatchModel } from '../../src-shared/infer/index.ts';
 import { planarToVolume } from '../../src-shared/train/volume-convert.ts';
 import { exportOnnxModel } from '../../src-shared/nn/model-file.ts';
 import { createRuntime, type DeviceChoice } from '../runtime.ts';
-import { parseArgs, flag, requiredFlag } from '../args.ts';
+import { parseArgs, flag, numberFlag, requiredFlag } from '../args.ts';
 import { loadLabeledInput } from '../labeled-input.ts';
 import { runStrategy } from '../strategy-runner.ts';
 import { strategyOptionsFromArgs, strategyOptionsUsage } from '../strategy-options.ts';
@@ -26,8 +25,7 @@ export async function run(argv: string[]): Promise<number> {
   const args = parseArgs(argv);
   const started = performance.now();
   const out = requiredFlag(args, 'out');
-  const outScale = Number(flag(args, 'out-scale') ?? 1);
-  if (outScale !== 1 && outScale !== 255) throw new LumenError('bad-input', `--out-scale must be 1 or 255, got '${flag(args, 'out-scale')}'`);
+  const outScale = numberFlag(args, 'out-scale', (x) => x === 1 || x === 255, '1 or 255') ?? 1;
   const options = strategyOptionsFromArgs(args); // before loading, so a typo fails fast
   const runtime = createRuntime({ device: (flag(args, 'device') ?? 'auto') as DeviceChoice, log: (l) => process.stderr.write(`${l}\n`) });
   const { image, labeled } = await loadLabeledInput(requiredFlag(args, 'image'), requiredFlag(args, 'labels'));
