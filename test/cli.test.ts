@@ -1,6 +1,10 @@
 import { describe, it, expect } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { resolve } from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { writeVolume } from '../src-shared/io/index.ts';
+import { makeVolume } from '../src-shared/volume.ts';
 import { PROJECT_ROOT } from './shared-data.ts';
 
 const lumen = (...args: string[]) => spawnSync('node', [resolve(PROJECT_ROOT, 'bin/lumen.mjs'), ...args], { cwd: PROJECT_ROOT, encoding: 'utf8', timeout: 300_000 });
@@ -45,6 +49,32 @@ describe('lumen CLI', () => {
       const r = lumen('predict', '--model', 'vessels-3d-2p', '--image', 'no-such.tif', '--out', 'never.tif', key, value);
       expect(r.status, key).toBe(1);
       expect(r.stderr, key).toMatch(message);
+    }
+  });
+
+  it('evaluate scores a prediction and says how many of its errors lie on the truth\'s outline', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lumen-evaluate-'));
+    try {
+      // truth: a 4×4 square on each of 2 slices of 12×12; prediction: the square one pixel wider, plus one stray voxel
+      const truth = new Uint8Array(2 * 144), pred = new Uint8Array(2 * 144);
+      for (let z = 0; z < 2; z++) for (let y = 3; y < 9; y++) for (let x = 3; x < 9; x++) {
+        const inner = y >= 4 && y < 8 && x >= 4 && x < 8;
+        if (inner) truth[z * 144 + y * 12 + x] = 255;
+        pred[z * 144 + y * 12 + x] = 1;
+      }
+      pred[144 + 11 * 12 + 11] = 1;
+      await writeVolume(join(dir, 'truth.tif'), makeVolume([2, 12, 12, 1], 'uint8', truth));
+      await writeVolume(join(dir, 'pred.tif'), makeVolume([2, 12, 12, 1], 'uint8', pred));
+      const r = lumen('evaluate', '--pred', join(dir, 'pred.tif'), '--truth', join(dir, 'truth.tif'));
+      expect(r.status, r.stderr).toBe(0);
+      const scores = JSON.parse(r.stdout);
+      expect(scores.confusion).toMatchObject({ tp: 32, fp: 41, fn: 0 });
+      expect(scores.dice).toBeCloseTo(64 / 105, 6);
+      expect(scores.outline.errors).toBe(41);
+      expect(scores.outline.onOutline).toBeCloseTo(40 / 41, 6);
+      expect(scores.outline.diceWithoutOutlineErrors).toBeCloseTo(64 / 65, 6);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
