@@ -21,7 +21,7 @@ import {
 import { importOnnxModel } from '../../src-shared/nn/model-file.ts';
 import { parseExperimentResult, type ExperimentResult } from '../../src-shared/eval/experiment-result.ts';
 import { makeVolume, type Volume } from '../../src-shared/volume.ts';
-import { LabelSession, ProjectStore, PROJECT_EXTENSION, type ExperimentInfo } from '../store/index.ts';
+import { LabelSession, ProjectStore, PROJECT_EXTENSION, type ExperimentInfo, type PredictionInfo } from '../store/index.ts';
 import { startInference, type InferenceHandle } from '../inference-service.ts';
 import { detectDevices, runtimeDevice } from './devices.ts';
 import { FileRegistry } from './files.ts';
@@ -218,6 +218,12 @@ export class LumenHost {
     return this.requireStore().listLabels().find((l) => l.volumeId === vol)?.id ?? null;
   }
 
+  /** The newest prediction of the current volume, if any. */
+  private currentPrediction(): PredictionInfo | undefined {
+    const vol = this.currentVolume();
+    return this.requireStore().listPredictions().filter((p) => p.sourceVolumeId === vol).at(-1);
+  }
+
   private labelsMeta(id: number): LabelsMeta {
     const i = this.requireStore().labelInfo(id);
     return {
@@ -231,7 +237,7 @@ export class LumenHost {
     const vid = this.currentVolume();
     const v = vid !== null ? store.volumeInfo(vid) : null;
     const lid = this.currentLabels();
-    const pred = store.listPredictions().filter((p) => p.sourceVolumeId === vid).at(-1);
+    const pred = this.currentPrediction();
     return {
       id: this.projectId, name: this.projectId,
       volume: v ? { id: v.id, name: v.name, shape: v.shape, dtype: v.dtype, spacing: v.geometry.spacing, unit: v.geometry.unit } : null,
@@ -400,7 +406,7 @@ export class LumenHost {
         break;
       case 'accept-prediction': {
         checkValue(op.value);
-        const pred = this.state().prediction;
+        const pred = this.currentPrediction();
         if (!pred) throw new LumenError('bad-input', 'train a model first: there is no prediction to accept');
         const p = this.prediction(pred.volumeId);
         const seed = planeToVolume(op.axis, op.index, Math.round(op.seed[0]), Math.round(op.seed[1]));
@@ -540,15 +546,15 @@ export class LumenHost {
 
   private async exportVolume(what: 'labels' | 'prediction', format: 'tiff' | 'nifti'): Promise<Download> {
     const store = this.requireStore();
-    const s = this.state();
-    if (!s.volume) throw new LumenError('bad-input', 'import an image first');
-    const geometry = store.volumeInfo(s.volume.id).geometry;
-    const [d, h, w] = s.volume.shape;
+    const vid = this.currentVolume();
+    if (vid === null) throw new LumenError('bad-input', 'import an image first');
+    const { geometry, shape: [d, h, w] } = store.volumeInfo(vid);
     let data: Uint8Array;
-    if (what === 'labels') data = this.labels(s.labels!.id).labels.toDense();
+    if (what === 'labels') data = this.labels(this.currentLabels()!).labels.toDense();
     else {
-      if (!s.prediction) throw new LumenError('bad-input', 'there is no prediction yet: train a model first');
-      data = this.prediction(s.prediction.volumeId).data as Uint8Array;
+      const pred = this.currentPrediction();
+      if (!pred) throw new LumenError('bad-input', 'there is no prediction yet: train a model first');
+      data = this.prediction(pred.volumeId).data as Uint8Array;
     }
     const ext = format === 'tiff' ? '.tif' : '.nii.gz';
     const fileName = `${this.projectId.replace(/[^\w.-]+/g, '_')}-${what}${ext}`;

@@ -2,6 +2,7 @@
 // such as capillaries a one-pixel disagreement about the outline moves Dice by tens of percent, and
 // hand-drawn outlines of faint vessels are themselves uncertain by about a pixel; errors away from
 // the outline (a missed or an invented vessel) are the ones a better model can remove.
+import { binaryScores } from './metrics.ts';
 
 export interface BoundaryErrors {
   /** wrong voxels (false positives + false negatives) inside the mask */
@@ -26,13 +27,12 @@ export function boundaryErrors(pred: ArrayLike<number>, truth: ArrayLike<number>
     }
     return false;
   };
-  let tp = 0, fp = 0, fn = 0, fpOutline = 0, fnOutline = 0;
+  // the totals come from binaryScores; this pass only asks which of the errors sit on an outline
+  const { tp, fp, fn } = binaryScores(pred, truth, mask).confusion;
+  let fpOutline = 0, fnOutline = 0;
   for (let z = 0, k = 0; z < D; z++) for (let y = 0; y < H; y++) for (let x = 0; x < W; x++, k++) {
-    if (mask && !mask[k]) continue;
-    const p = pred[k]! > 0, t = truth[k]! > 0;
-    if (p && t) tp++;
-    else if (p) { fp++; if (onOutline(k, y, x)) fpOutline++; }
-    else if (t) { fn++; if (onOutline(k, y, x)) fnOutline++; }
+    if ((mask && !mask[k]) || (pred[k]! > 0) === (truth[k]! > 0) || !onOutline(k, y, x)) continue;
+    if (pred[k]! > 0) fpOutline++; else fnOutline++;
   }
   const errors = fp + fn;
   const tpFixed = tp + fnOutline;
