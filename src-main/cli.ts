@@ -1,6 +1,7 @@
 // `lumen COMMAND ...`: each command lives in src-main/commands/COMMAND.ts and exports
 // `run(args: string[]): Promise<number>`, a one-line `summary` and a `usage` for `--help`.
-// Results go to stdout, progress and errors to stderr; bad input exits non-zero with a one-line reason.
+// Results go to stdout, progress and errors to stderr; bad input exits 1 with a one-line reason, and
+// an unexpected failure exits 70 with one line too (its stack only with LUMEN_DEBUG=1).
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
@@ -45,10 +46,28 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await command.run(rest);
   } catch (e) {
-    if (isLumenError(e)) {
-      console.error(`lumen ${name}: ${e.message}`);
-      return 1;
-    }
-    throw e;
+    console.error(failureLine(name, e));
+    if (process.env.LUMEN_DEBUG && e instanceof Error && e.stack) console.error(e.stack);
+    return isLumenError(e) ? 1 : INTERNAL_ERROR;
   }
 }
+
+/** Exit status of a failure that is Lumen's fault, not the input's (sysexits' EX_SOFTWARE). */
+export const INTERNAL_ERROR = 70;
+
+/**
+ * The one line a failed command prints. A LumenError is the user's to fix and says how; running
+ * out of memory is the machine's limit; anything else is a bug, reported as such, its stack
+ * kept for LUMEN_DEBUG=1 so a user never has to read one.
+ */
+export function failureLine(command: string, e: unknown): string {
+  if (isLumenError(e)) return `lumen ${command}: ${oneLine(e.message)}`;
+  const message = e instanceof Error ? e.message : String(e);
+  if (e instanceof RangeError && /allocation failed|invalid (typed )?array length|out of memory/i.test(message)) {
+    return `lumen ${command}: not enough memory for this volume (${oneLine(message)}); try a smaller crop or a machine with more memory`;
+  }
+  return `lumen ${command}: internal error: ${oneLine(message)}. This is a bug in Lumen, not a problem with your data; `
+    + 'please report it to the Lumen developers with the command you ran and the output of the same command run with LUMEN_DEBUG=1';
+}
+
+const oneLine = (s: string) => s.replace(/\s*\n\s*/g, ' ').trim();

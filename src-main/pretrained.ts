@@ -35,3 +35,8 @@ export function loadPretrained(nameOrPath: string): ModelFile {
 export function loadWeightPrior(nameOrPath: string): WeightPrior {
   return decodeWeightPrior(readFileSync(resolveBundled(nameOrPath, '.dwp', 'weight prior', listWeightPriors())));
 }
+
+/** Every bundled model by name: the fine-tuning candidates of `auto`. */
+export function loadBundled(): { name: string; model: ModelFile }[] {
+  return listPretrained().map((name) => ({ name, model: loadPretrained(name) }));
+}

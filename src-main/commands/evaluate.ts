@@ -1,19 +1,51 @@
 // `lumen evaluate --pred P --truth T [--mask M]`: Dice, IoU, precision, recall and the confusion
-// matrix as one JSON line; any non-zero voxel counts as foreground in all three files. `outline`
-// says how many of the wrong voxels touch a drawn outline: on thin structures such as vessels,
-// outline disagreements of a pixel can dominate Dice while every object is found.
+// matrix as one JSON line.
+// Binary files (each holds 0 and at most one other value, e.g. 0/1 against 0/255): any non-zero
+// voxel is foreground, and `outline` says how many of the wrong voxels touch a drawn outline: on
+// thin structures such as vessels, outline disagreements of a pixel can dominate Dice while every
+// object is found.
+// Class maps (whole values, several classes, as a multi-class `lumen segment` writes them): the
+// scores of every class value ≥ 2 found in either file, and their mean; 0 and 1 are background.
 import { readVolume } from '../../src-shared/io/index.ts';
-import { binaryScores } from '../../src-shared/eval/metrics.ts';
+import { binaryScores, classScores } from '../../src-shared/eval/metrics.ts';
 import { boundaryErrors } from '../../src-shared/eval/boundary-errors.ts';
 import { LumenError } from '../../src-shared/errors.ts';
+import { FIRST_CLASS, MAX_LABEL } from '../../src-shared/labels/classes.ts';
 import { parseArgs, flag, requiredFlag } from '../args.ts';
 
-export const summary = 'score a prediction against the truth (Dice, IoU, precision, recall, confusion)';
+export const summary = 'score a prediction against the truth (Dice, IoU, precision, recall, confusion; per class for class maps)';
 
 export const usage = `usage: lumen evaluate --pred PRED --truth TRUTH [--mask MASK]
-  nonzero voxels are foreground; only voxels where MASK is nonzero are scored (e.g. a FOV).
-  Prints Dice, IoU, precision, recall and the confusion matrix as one JSON line, with "outline":
-  the share of wrong voxels on the truth's in-plane outline, and the Dice were those right.`;
+  Binary files (0 and one other value, or 1 and one value ≥ 2, as labels are written): that value
+  is foreground, so a 0/1 prediction scores against 1/2 labels. Class maps (whole
+  values, 1 = background, 2… the classes): Dice, IoU, precision and recall per class value ≥ 2
+  found in either file, and meanDice / meanIoU over them (0 counts as background too).
+  Only voxels where MASK is nonzero are scored (e.g. a FOV).
+  Prints one JSON line; for binary files with "outline": the share of wrong voxels on the truth's
+  in-plane outline, and the Dice were those right.`;
+
+/** The distinct values of a file, when they are all whole numbers 0…255; undefined otherwise. */
+function labelValues(data: Float32Array, mask?: Float32Array): number[] | undefined {
+  const seen = new Uint8Array(MAX_LABEL + 1);
+  for (let i = 0; i < data.length; i++) {
+    if (mask && !mask[i]) continue;
+    const v = data[i]!;
+    if (!Number.isInteger(v) || v < 0 || v > MAX_LABEL) return undefined;
+    seen[v] = 1;
+  }
+  return [...seen.keys()].filter((v) => seen[v]);
+}
+
+/**
+ * Foreground of a binary file, or undefined for a class map. Binary: 0 and one other value (a mask,
+ * 0/1 or 0/255: non-zero is foreground), or 1 and one value ≥ 2 (labels in Lumen's convention, as
+ * truth files are written: that value is foreground), so a 0/1 prediction scores against a 1/2 truth.
+ */
+function binaryForeground(data: Float32Array, values: number[] | undefined): Float32Array | undefined {
+  if (!values || values.filter((v) => v !== 0).length <= 1) return data;
+  if (values.length === 2 && values[0] === 1 && values[1]! >= FIRST_CLASS) return data.map((v) => (v >= FIRST_CLASS ? 1 : 0));
+  return undefined;
+}
 
 export async function run(argv: string[]): Promise<number> {
   const args = parseArgs(argv);
@@ -27,7 +59,16 @@ export async function run(argv: string[]): Promise<number> {
   }
   const first = (v: typeof pred) => { const c = v.shape[3]; return Float32Array.from({ length: v.data.length / c }, (_, i) => v.data[i * c]!); };
   const p = first(pred), t = first(truth), m = mask ? first(mask) : undefined;
-  const [d, h, w] = pred.shape as [number, number, number, number];
-  console.log(JSON.stringify({ ...binaryScores(p, t, m), outline: boundaryErrors(p, t, [d, h, w], m) }));
+  const pv = labelValues(p, m), tv = labelValues(t, m);
+  const pb = binaryForeground(p, pv), tb = binaryForeground(t, tv);
+  if (pb && tb) {
+    const [d, h, w] = pred.shape as [number, number, number, number];
+    console.log(JSON.stringify({ ...binaryScores(pb, tb, m), outline: boundaryErrors(pb, tb, [d, h, w], m) }));
+    return 0;
+  }
+  if (!pv || !tv) throw new LumenError('bad-input', `the ${pv ? 'truth' : 'prediction'} holds fractional values, so it cannot be scored against a class map`);
+  const classes = [...new Set([...pv, ...tv])].filter((v) => v >= FIRST_CLASS).sort((a, b) => a - b);
+  const scores = classScores(p, t, classes, m);
+  console.log(JSON.stringify({ classes, perClass: scores.perClass, meanDice: scores.meanDice, meanIoU: scores.meanIoU }));
   return 0;
 }

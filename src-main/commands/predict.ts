@@ -2,7 +2,7 @@
 // Lumen model. Streams from any readable format to TIFF/BigTIFF or NIfTI (by --out's extension),
 // in a worker thread with a progress bar; Ctrl-C cancels and leaves no output file.
 import { LumenError } from '../../src-shared/errors.ts';
-import { writableFormat } from '../../src-shared/io/index.ts';
+import { checkVolumeOutput } from '../../src-shared/io/index.ts';
 import { DEVICE_CHOICES, type DeviceChoice } from '../runtime.ts';
 import { flag, integerFlag, numberFlag, parseArgs, requiredFlag } from '../args.ts';
 import { ProgressBar } from '../progress.ts';
@@ -13,20 +13,24 @@ import { pretrainedPath } from '../pretrained.ts';
 export const summary = 'segment a volume of any size with a model: lumen predict --model M.onnx --image IMG --out PRED [--prob] [--patch z,y,x] [--overlap 0.25] [--flips] [--min-size N] …';
 
 export const usage = `usage: lumen predict --model MODEL.onnx|NAME --image IMG --out PRED.tif|.nii[.gz]
-  [--prob]                 write float32 probabilities instead of labels
+  [--prob]                 write float32 probabilities instead of labels (a multi-class model:
+                           one channel per class, background first)
   [--patch z,y,x]          patch size (default 64,64,64; rounded to the network's multiple)
   [--overlap 0.25]         fraction of a patch shared with each neighbour
   [--blend gaussian|constant] [--batch N] [--flips]
   [--device auto|cpu|cuda|dml|webgpu|coreml] [--threads N]
   [--threshold 0.5] [--out-scale 1|255] [--fill-holes] [--min-size N] [--keep-largest K]
-  [--instances] [--connectivity 6|18|26] [--temp-dir DIR]`;
+  [--instances] [--connectivity 6|18|26] [--temp-dir DIR]
+  A binary model writes 0 / --out-scale; a multi-class model writes each voxel's class value as
+  painted (1 = background, 2… the classes); --threshold, --out-scale and the object filters are
+  for binary models.`;
 
 export async function run(argv: string[]): Promise<number> {
   const args = parseArgs(argv, ['prob', 'flips', 'fill-holes', 'instances']);
   const modelPath = pretrainedPath(requiredFlag(args, 'model')); // a bundled model's name works too
   const image = requiredFlag(args, 'image');
   const out = requiredFlag(args, 'out');
-  writableFormat(out);
+  checkVolumeOutput(out);
   const patchText = flag(args, 'patch');
   const patch = patchText?.split(',').map((s) => Number(s));
   if (patch && (patch.length !== 3 || patch.some((p) => !Number.isInteger(p) || p < 1))) throw new LumenError('bad-input', `--patch wants three positive integers z,y,x, not ${patchText}`);

@@ -18,7 +18,8 @@ import { openVolume, readVolume, writeVolume } from '../../src-shared/io/index.t
 import {
   copySliceToNeighbour, DeltaBuilder, encodeDelta, floodFill, paintStroke, planeToVolume, type LabelDelta,
 } from '../../src-shared/labels/index.ts';
-import { importOnnxModel } from '../../src-shared/nn/model-file.ts';
+import { importSegmenterOnnx } from '../../src-shared/segmenter/model-file.ts';
+import { describeSegmenter } from '../../src-shared/segmenter/segmenter.ts';
 import { parseExperimentResult, type ExperimentResult } from '../../src-shared/eval/experiment-result.ts';
 import { makeVolume, type Volume } from '../../src-shared/volume.ts';
 import { LabelSession, ProjectStore, PROJECT_EXTENSION, type ExperimentInfo, type PredictionInfo } from '../store/index.ts';
@@ -486,12 +487,10 @@ export class LumenHost {
       provenance: { ...m.provenance, strategy: m.strategy, report: m.report, validationDice, image: vol.name, labelsRevision: c.labelsRevision, device: m.device.used, trainedAt: new Date().toISOString() },
     });
     const out = join(this.scratch, `prediction-${t.runId}.tif`);
-    const [d, h, w] = vol.shape;
-    const patch = m.config.dims === 3 ? [Math.min(d, 16), Math.min(h, 128), Math.min(w, 128)] : [1, Math.min(h, 256), Math.min(w, 256)];
     const inferStart = performance.now();
     t.inference = startInference({
       model: { bytes: m.onnx }, input: { kind: 'store', project: store.path, volumeId: c.volumeId }, output: { kind: 'file', path: out },
-      options: { patch }, device: m.device.used === 'cpu' ? 'cpu' : 'auto', background: true, ...(this.opts.threads ? { threads: this.opts.threads } : {}),
+      device: m.device.used === 'cpu' ? 'cpu' : 'auto', background: true, ...(this.opts.threads ? { threads: this.opts.threads } : {}),
     }, {
       onProgress: (p) => this.emit({
         type: 'train.progress',
@@ -515,9 +514,9 @@ export class LumenHost {
     t.stopped = true;
     t.worker?.postMessage({ type: 'stop' });
     t.inference?.cancel();
-    // a strategy checks shouldStop between steps; one ONNX step can take seconds, so give it a moment
-    const w = t.worker;
-    if (w) setTimeout(() => { void w.terminate(); }, 5000).unref();
+    // The worker stops itself between steps (strategies check shouldStop). It is never terminated
+    // from here: terminating a thread while ONNX Runtime runs in it aborts the whole process when
+    // the run returns (seen under load, when one step outlasted a 5 s grace period).
   }
 
   // ── models and export ───────────────────────────────────────────────────────────────────
@@ -525,10 +524,11 @@ export class LumenHost {
   private importModel(file: FileHandle): ModelMeta {
     const store = this.requireStore();
     const bytes = new Uint8Array(readFileSync(this.opts.files.resolve(file)));
-    const model = importOnnxModel(bytes); // refuses non-ONNX and non-Lumen models with a readable message
+    const model = importSegmenterOnnx(bytes); // refuses non-ONNX and non-Lumen models with a readable message
     const provenance = { ...model.provenance, importedFrom: file.name, importedAt: new Date().toISOString() };
     const name = file.name.replace(/\.onnx$/i, '');
-    const id = store.addModel({ name, onnx: bytes, config: model.config, provenance });
+    const config = { model: describeSegmenter(model.segmenter), classes: model.classes, ...(model.segmenter.kind === 'unet' ? model.segmenter.model.config : {}) };
+    const id = store.addModel({ name, onnx: bytes, config, provenance });
     const info = store.listModels().find((m) => m.id === id)!;
     return this.modelMeta(id, name, provenance, info.createdAt);
   }
@@ -568,7 +568,7 @@ export class LumenHost {
 
 interface TrainDone {
   onnx: Uint8Array;
-  config: { dims: number; inChannels: number };
+  config: Record<string, unknown>;
   provenance: Record<string, unknown>;
   report: Record<string, unknown>;
   strategy: string;

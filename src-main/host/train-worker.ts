@@ -3,13 +3,18 @@
 // ONNX bytes. The host stores the model and runs inference; this thread never writes the project.
 //   in:  { type: 'stop' }
 //   out: { type: 'progress', progress } | { type: 'done', onnx, config, provenance, report, strategy } | { type: 'error', code?, message }
+// Labels reach training as painted: every class, in whichever views they were painted.
 import { parentPort, workerData } from 'node:worker_threads';
 import { ProjectStore } from '../store/index.ts';
 import { createRuntime, type DeviceChoice } from '../runtime.ts';
-import { strategyByName } from '../../src-shared/train/strategies/index.ts';
+import { trainSegmenter } from '../../src-shared/train/auto/train-segmenter.ts';
+import { exportSegmenterOnnx } from '../../src-shared/segmenter/model-file.ts';
+import { describeSegmenter } from '../../src-shared/segmenter/segmenter.ts';
+import { trainableClasses } from '../../src-shared/train/classes.ts';
 import { volumeToPlanar } from '../../src-shared/train/volume-convert.ts';
 import { zscore } from '../../src-shared/train/normalize.ts';
-import { exportOnnxModel, importOnnxModel } from '../../src-shared/nn/model-file.ts';
+import { importOnnxModel } from '../../src-shared/nn/model-file.ts';
+import { loadBundled } from '../pretrained.ts';
 import { isLumenError, LumenError } from '../../src-shared/errors.ts';
 import type { LabeledVolume } from '../../src-shared/train/dataset.ts';
 
@@ -34,28 +39,25 @@ async function main(job: TrainJob): Promise<void> {
   try {
     const image = store.readVolume(job.volumeId);
     const dense = store.loadLabels(job.labelId).toDense();
-    // the networks are binary: every class from 2 up counts as foreground
-    for (let i = 0; i < dense.length; i++) if (dense[i]! > 2) dense[i] = 2;
-    if (!dense.some((v) => v === 2)) throw new LumenError('bad-input', 'paint some foreground first (class 2 or higher)');
-    if (!dense.some((v) => v === 1)) throw new LumenError('bad-input', 'paint some background first: the model must see what is not foreground');
+    trainableClasses(dense); // a readable refusal when background or every class is missing
     const [d, h, w, c] = image.shape;
-    data = { shape: [d, h, w], channels: c, image: volumeToPlanar(image, zscore), labels: dense };
+    data = { shape: [d, h, w], channels: c, image: volumeToPlanar(image, zscore), labels: dense, spacing: image.geometry.spacing };
   } finally {
     store.close();
   }
   const runtime = createRuntime({ device: job.device, threads: job.threads, background: true }); // the UI shares these cores
-  const options = { effort: job.effort, seed: 0, pretrained: job.pretrainedOnnx ? importOnnxModel(job.pretrainedOnnx) : undefined };
-  const { name, run } = strategyByName(job.strategy, [data], options);
-  port.postMessage({ type: 'strategy', strategy: name, device: runtime.report().used });
-  const result = await run([data], options, {
+  const options = { effort: job.effort, seed: 0, pretrained: job.pretrainedOnnx ? importOnnxModel(job.pretrainedOnnx) : undefined, bundled: loadBundled() };
+  port.postMessage({ type: 'strategy', strategy: job.strategy, device: runtime.report().used });
+  const result = await trainSegmenter(job.strategy, [data], options, {
     factory: runtime.factory,
     progress: (p) => port.postMessage({ type: 'progress', progress: p }),
     shouldStop: () => stop,
   });
   if (stop) throw new LumenError('cancelled', 'training was stopped');
-  const cfg = result.model.config;
-  const onnx = exportOnnxModel(result.model, cfg.dims === 3 ? [1, cfg.inChannels, 8, 96, 96] : [1, cfg.inChannels, 256, 256]);
-  port.postMessage({ type: 'done', onnx, config: cfg, provenance: result.model.provenance, report: result.report, strategy: name, device: runtime.report() });
+  const provenance = { strategy: result.strategy, classes: result.classes };
+  const onnx = exportSegmenterOnnx(result.segmenter, result.classes, provenance, data.channels);
+  const config = { model: describeSegmenter(result.segmenter), classes: result.classes, ...(result.segmenter.kind === 'unet' ? result.segmenter.model.config : {}) };
+  port.postMessage({ type: 'done', onnx, config, provenance, report: result.report, strategy: result.strategy, device: runtime.report() });
 }
 
 try {

@@ -2,9 +2,9 @@
 // model file → patch model, input file or store volume → source, output file or store → sink.
 import { readFileSync } from 'node:fs';
 import { createRuntime, type DeviceChoice, type DeviceReport } from '../runtime.ts';
-import { importOnnxModel } from '../../src-shared/nn/model-file.ts';
+import { importSegmenterOnnx } from '../../src-shared/segmenter/model-file.ts';
+import { segmenterPatchModel, segmenterWindow } from '../../src-shared/segmenter/patch-model.ts';
 import { openVolume } from '../../src-shared/io/index.ts';
-import { unetPatchModel } from '../../src-shared/infer/patch-model.ts';
 import { predictToSink, type PredictJobOptions, type PredictJobResult, type OpenSink } from '../../src-shared/infer/pipeline.ts';
 import { fileSink } from '../../src-shared/infer/file-sink.ts';
 import type { SlabSource } from '../../src-shared/infer/source.ts';
@@ -43,7 +43,10 @@ export async function runInferenceJob(job: InferenceJob, hooks: { signal?: Cance
   } catch (e) {
     throw new LumenError('bad-input', `cannot read the model ${'path' in job.model ? job.model.path : ''}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
   }
-  const model = unetPatchModel(runtime.factory, importOnnxModel(bytes));
+  const file = importSegmenterOnnx(bytes);
+  const model = segmenterPatchModel(runtime.factory, file.segmenter);
+  // a multi-class model writes its classes' label values (background 1), as the user painted them
+  const classValues = job.options?.post?.classValues ?? (model.outChannels > 1 ? file.classes : undefined);
   const stores = new Map<string, ProjectStore>();
   const store = (path: string) => {
     let s = stores.get(path);
@@ -65,7 +68,10 @@ export async function runInferenceJob(job: InferenceJob, hooks: { signal?: Cance
     const sink: OpenSink = job.output.kind === 'file'
       ? fileSink(job.output.path, like)
       : storeSink(store(job.output.project), job.output.name, source.info.geometry, (id) => { volumeId = id; });
-    const result = await predictToSink(model, source, sink, { ...job.options, signal: hooks.signal, onProgress: hooks.onProgress });
+    const post = classValues ? { ...job.options?.post, classValues } : job.options?.post;
+    // the window that suits the segmenter (whole planes for 2D networks, halos for filters) unless the job names a patch
+    const window = job.options?.patch ? {} : segmenterWindow(file.segmenter, source.info.shape);
+    const result = await predictToSink(model, source, sink, { ...window, ...job.options, post, signal: hooks.signal, onProgress: hooks.onProgress });
     return { ...result, device: runtime.report(), volumeId };
   } finally {
     await close?.();

@@ -3,7 +3,8 @@
 // kernel placements) becomes a 1×1×1 Conv to (out channels × kernel volume) channels followed by a
 // depth-to-space rearrangement. The arithmetic is the same products and sums; ORT runs the
 // pointwise Conv as one GEMM instead of GEMM + col2im. Weights are baked in; everything else is
-// copied node for node from buildInferenceGraph, so names and results are those of exportOnnxModel.
+// copied node for node from buildInferenceGraph, so names and results are those of exportOnnxModel,
+// down to the last node: Sigmoid for one output channel, Softmax over the channels for several.
 import { Graph, type Value } from '../nn/graph.ts';
 import * as op from '../nn/ops.ts';
 import { buildInferenceGraph } from '../nn/trainer.ts';
@@ -36,7 +37,7 @@ export function fastInferenceBytes(config: UNetConfig, params: ReadonlyMap<strin
       continue;
     }
     const inputs = node.inputs.map(get);
-    const outs = g.node(node.op, inputs, node.outputs.map((o) => ({ shape: src.value(o).shape, type: src.value(o).type })), { ...node.attrs });
+    const outs = g.node(node.op, inputs, node.outputs.map((o) => ({ shape: src.value(o).shape, type: src.value(o).type })), { ...node.attrs }, undefined, node.domain);
     node.outputs.forEach((o, i) => map.set(o, outs[i]!));
   }
   for (const o of src.outputs) g.output(map.get(o.name)!);

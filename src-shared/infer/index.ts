@@ -9,7 +9,7 @@ export { memorySource, memorySink, type SlabSource, type SliceSink, type SlabSou
 export { estimateStats, type ChannelStats } from './normalize.ts';
 export { fileSink, partialPath } from './file-sink.ts';
 export { throwIfCancelled, type CancelSignal, type InferProgress, type InferPhase } from './cancel.ts';
-export { threshold, thresholdSlice } from './postprocess/threshold.ts';
+export { threshold, thresholdSlice, probabilitiesToLabels, type LabelOptions } from './postprocess/threshold.ts';
 export { ComponentScanner, labelComponents, removeSmallComponents, keepLargestComponents, keptComponents, type Connectivity, type ComponentTable, type LabelledComponents } from './postprocess/components.ts';
 export { fillHoles } from './postprocess/fill-holes.ts';
 export { predictWhole } from './predict-whole.ts';

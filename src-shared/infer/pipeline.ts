@@ -28,6 +28,11 @@ export interface PostprocessOptions {
   threshold?: number;
   /** value written for foreground in binary label output (default 1; 255 for viewers) */
   value?: number;
+  /**
+   * Multi-class models (several output channels): the label value written for each channel, the
+   * model's classes (background first, so it is written as 1); default k + 1 for channel k.
+   */
+  classValues?: number[];
   fillHoles?: boolean;
   /** drop objects with fewer voxels */
   minSize?: number;
@@ -76,6 +81,13 @@ export async function predictToSink(model: PatchModel, source: SlabSource, openS
   if (!probabilities && post.fillHoles) stages.push({ kind: 'fill', scanner: new ComponentScanner(H, W, D, 6, 'zero') });
   if (wantsObjects) stages.push({ kind: 'objects', scanner: new ComponentScanner(H, W, D, post.connectivity ?? 26, 'nonzero') });
   if (post.instances && outC > 1) throw new LumenError('bad-input', 'instance labels need a single-output model');
+  // the object stages see "non-zero = foreground", which a class map (background = 1) is not
+  if (!probabilities && outC > 1 && (post.fillHoles || post.minSize !== undefined || post.keepLargest !== undefined)) {
+    throw new LumenError('bad-input', `hole filling and object filters (--fill-holes, --min-size, --keep-largest) apply to binary models; this one has ${outC} classes`);
+  }
+  if (post.classValues && post.classValues.length !== outC && outC > 1) {
+    throw new LumenError('bad-input', `the model has ${outC} output channels but ${post.classValues.length} class values`);
+  }
 
   // progress over the whole job: prediction counts V voxels, each post-processing pass V more
   const total = V * (1 + stages.length);
@@ -114,7 +126,7 @@ export async function predictToSink(model: PatchModel, source: SlabSource, openS
           await write(inter, 'float32', outC);
         }
       } else {
-        thresholdSlice(probs, outC, HW, post.threshold ?? 0.5, mask, outC === 1 ? value : 1);
+        thresholdSlice(probs, outC, HW, post.threshold ?? 0.5, mask, value, post.classValues);
         if (maskFd === undefined) await write(mask, 'uint8', 1);
         else {
           writeSync(maskFd, mask, 0, HW, z * HW);

@@ -122,7 +122,8 @@ export async function streamSlidingWindow(model: PatchModel, source: SlabSource,
       for (let c = 0; c < C; c++) {
         const m = stats.mean[c]!, r = 1 / stats.sd[c]!;
         const dst = c * HW;
-        for (let i = 0, j = off + c; i < HW; i++, j += C) s[dst + i] = (data[j]! - m) * r;
+        // NaN/±Infinity voxels become 0 (the mean): one would make its whole patch NaN through the norms
+        for (let i = 0, j = off + c; i < HW; i++, j += C) { const v = (data[j]! - m) * r; s[dst + i] = Number.isFinite(v) ? v : 0; }
       }
       input.set(z, s);
     }

@@ -5,6 +5,8 @@ import type { DType, Geometry, Shape4, SourceInfo, Volume } from '../volume.ts';
 import { LumenError } from '../errors.ts';
 import { detectFormat, formatFromExtension } from './detect.ts';
 import { checkFinite } from './finite.ts';
+import { checkFitsInMemory, type MemoryOptions } from './memory-budget.ts';
+import { checkOutputFolder } from './output-path.ts';
 import { openNifti } from './nifti-reader.ts';
 import { NiftiStreamWriter } from './nifti-writer.ts';
 import { openSlices } from './slices-reader.ts';
@@ -21,7 +23,9 @@ export { openTiff } from './tiff-reader.ts';
 export { openNifti } from './nifti-reader.ts';
 export { openSlices, listSliceFiles } from './slices-reader.ts';
 export { countNonFinite } from './finite.ts';
+export { checkFitsInMemory, memoryBudget, type MemoryOptions } from './memory-budget.ts';
 export { naturalSort } from './natural-sort.ts';
+export { checkOutputFolder } from './output-path.ts';
 
 /** Opens a TIFF, NIfTI, PNG or GIF file, a folder of 2D slices, or a list of slice files. */
 export async function openVolume(input: string | readonly string[]): Promise<VolumeReader> {
@@ -42,11 +46,13 @@ export async function openVolume(input: string | readonly string[]): Promise<Vol
 
 /**
  * Reads a whole volume. Float data that is entirely NaN/Infinity is refused; a partial count
- * is recorded in source.header.nonFinite.
+ * is recorded in source.header.nonFinite. A volume too large for this machine (with `memory`,
+ * for what the caller will build from it) is refused from its header, before any allocation.
  */
-export async function readVolume(input: string | readonly string[]): Promise<Volume> {
+export async function readVolume(input: string | readonly string[], memory: MemoryOptions = {}): Promise<Volume> {
   const reader = await openVolume(input);
   try {
+    checkFitsInMemory(reader.info, typeof input === 'string' ? input : 'these slices', memory);
     const vol = await reader.readSlices(0, reader.info.shape[0]);
     const bad = checkFinite(vol, typeof input === 'string' ? input : 'these slices');
     if (bad > 0) vol.source = { ...(vol.source ?? { format: 'generated' }), header: { ...(vol.source?.header ?? {}), nonFinite: bad } };
@@ -76,6 +82,12 @@ export function writableFormat(path: string): 'tiff' | 'nifti' {
 }
 
 export type { VolumeWriter } from './writer.ts';
+
+/** Checks, before any work, that a volume can be written to `path`: a known extension and a writable folder. */
+export function checkVolumeOutput(path: string): void {
+  writableFormat(path);
+  checkOutputFolder(path);
+}
 
 /** A slab-by-slab writer for TIFF or NIfTI, chosen by the extension of `path`. */
 export function openVolumeWriter(path: string, spec: { shape: Shape4; dtype: DType; geometry: Geometry; source?: SourceInfo }, options: WriteOptions = {}): VolumeWriter {

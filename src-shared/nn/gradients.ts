@@ -82,6 +82,17 @@ export const GRADIENT_RULES: Record<string, GradRule> = {
     const y = output(g, n);
     return [op.mul(g, dy, op.mul(g, y, op.sub(g, g.scalar(1), y)))];
   },
+  // y = softmax(x): x̄ = y ⊙ (ȳ − Σ_axis ȳ ⊙ y)
+  Softmax: (g, n, dy) => {
+    const y = output(g, n);
+    const axis = numAttr(n, 'axis', -1);
+    return [op.mul(g, y, op.sub(g, dy, op.reduceSum(g, op.mul(g, dy, y), [axis], true)))];
+  },
+  // y = log softmax(x): x̄ = ȳ − softmax(x) ⊙ Σ_axis ȳ, with softmax(x) = exp(y) (y ≤ 0, so exp never overflows)
+  LogSoftmax: (g, n, dy) => {
+    const axis = numAttr(n, 'axis', -1);
+    return [op.sub(g, dy, op.mul(g, op.exp(g, output(g, n)), op.reduceSum(g, dy, [axis], true)))];
+  },
   Tanh: (g, n, dy) => { const y = output(g, n); return [op.mul(g, dy, op.sub(g, g.scalar(1), op.mul(g, y, y)))]; },
   Softplus: (g, n, dy) => [op.mul(g, dy, op.sigmoid(g, input(g, n, 0)))],
   Exp: (g, n, dy) => [op.mul(g, dy, output(g, n))],

@@ -16,13 +16,16 @@ export type Attr =
   | { kind: 'float'; value: number }
   | { kind: 'ints'; value: number[] }
   | { kind: 'floats'; value: number[] }
-  | { kind: 'string'; value: string };
+  | { kind: 'string'; value: string }
+  | { kind: 'strings'; value: string[] };
 
 export interface Node {
   readonly op: string;
   readonly inputs: readonly string[]; // '' = optional input left out
   readonly outputs: readonly string[];
   readonly attrs: Readonly<Record<string, Attr>>;
+  /** operator set domain; absent = the default ONNX domain ('ai.onnx.ml' for tree ensembles) */
+  readonly domain?: string;
 }
 
 export type ConstData = Float32Array | BigInt64Array | Uint8Array;
@@ -34,6 +37,7 @@ export const float = (value: number): Attr => ({ kind: 'float', value });
 export const ints = (value: number[]): Attr => ({ kind: 'ints', value });
 export const floats = (value: number[]): Attr => ({ kind: 'floats', value });
 export const str = (value: string): Attr => ({ kind: 'string', value });
+export const strs = (value: string[]): Attr => ({ kind: 'strings', value });
 
 export function numel(shape: readonly number[]): number {
   let n = 1;
@@ -110,10 +114,10 @@ export class Graph {
 
   /** Append a node whose output shapes the caller (an op constructor) has inferred. */
   node(op: string, inputs: readonly (Value | undefined)[], outputs: { shape: readonly number[]; type?: ElemType }[],
-    attrs: Record<string, Attr> = {}, hint = op.toLowerCase()): Value[] {
+    attrs: Record<string, Attr> = {}, hint = op.toLowerCase(), domain?: string): Value[] {
     const outs = outputs.map((o) => this.define({ name: this.fresh(hint), shape: [...o.shape], type: o.type ?? 'float32' }));
     const index = this.nodes.length;
-    this.nodes.push({ op, inputs: inputs.map((v) => v?.name ?? ''), outputs: outs.map((o) => o.name), attrs });
+    this.nodes.push({ op, inputs: inputs.map((v) => v?.name ?? ''), outputs: outs.map((o) => o.name), attrs, ...(domain ? { domain } : {}) });
     for (const o of outs) this.producer.set(o.name, index);
     return outs;
   }

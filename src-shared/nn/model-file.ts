@@ -12,6 +12,8 @@ export interface ModelFile {
   params: Map<string, Float32Array>;
   /** free-form: which data and strategy made the model, scores, dates */
   provenance: Record<string, unknown>;
+  /** the user's label value of each class, background first (train/classes.ts); absent: [1, 2] */
+  classes?: number[];
 }
 
 export function exportOnnxModel(model: ModelFile, inputShape: number[]): Uint8Array {
@@ -22,7 +24,10 @@ export function exportOnnxModel(model: ModelFile, inputShape: number[]): Uint8Ar
   return serializeGraph(graph, {
     bake: model.params,
     graphName: 'lumen-segmentation',
-    metadata: { 'lumen.config': JSON.stringify(model.config), 'lumen.provenance': JSON.stringify(model.provenance), 'lumen.input_shape': JSON.stringify(inputShape) },
+    metadata: {
+      'lumen.config': JSON.stringify(model.config), 'lumen.provenance': JSON.stringify(model.provenance), 'lumen.input_shape': JSON.stringify(inputShape),
+      ...(model.classes ? { 'lumen.classes': JSON.stringify(model.classes) } : {}),
+    },
   });
 }
 
@@ -47,5 +52,8 @@ export function importOnnxModel(bytes: Uint8Array): ModelFile & { inputShape: nu
     if (!raw) throw new LumenError('damaged', `the model file has no weights for ${s.name}`);
     params.set(s.name, new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength)));
   }
-  return { config, params, provenance: JSON.parse(meta['lumen.provenance'] ?? '{}'), inputShape: JSON.parse(meta['lumen.input_shape']!) };
+  return {
+    config, params, provenance: JSON.parse(meta['lumen.provenance'] ?? '{}'), inputShape: JSON.parse(meta['lumen.input_shape']!),
+    ...(meta['lumen.classes'] ? { classes: JSON.parse(meta['lumen.classes']) as number[] } : {}),
+  };
 }

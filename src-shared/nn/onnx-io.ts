@@ -34,7 +34,20 @@ function attribute(name: string, a: Attr) {
     case 'ints': return { name, type: T.INTS, ints: a.value };
     case 'floats': return { name, type: T.FLOATS, floats: a.value };
     case 'string': return { name, type: T.STRING, s: new TextEncoder().encode(a.value) };
+    case 'strings': return { name, type: T.STRINGS, strings: a.value.map((v) => new TextEncoder().encode(v)) };
   }
+}
+
+/** Versions of the non-default operator sets a graph may use (tree ensembles: ai.onnx.ml 3). */
+const DOMAIN_VERSIONS: Record<string, number> = { 'ai.onnx.ml': 3 };
+
+function opsetImports(g: Graph): { domain: string; version: number }[] {
+  const domains = new Set(g.nodes.map((n) => n.domain ?? '').filter((d) => d !== ''));
+  return [{ domain: '', version: OPSET }, ...[...domains].map((domain) => {
+    const version = DOMAIN_VERSIONS[domain];
+    if (version === undefined) throw new Error(`no opset version known for domain '${domain}'`);
+    return { domain, version };
+  })];
 }
 
 export interface SerializeOptions {
@@ -56,13 +69,14 @@ export function serializeGraph(g: Graph, opts: SerializeOptions = {}): Uint8Arra
     irVersion: 8,
     producerName: 'lumen',
     producerVersion: '0.1',
-    opsetImport: [{ domain: '', version: OPSET }],
+    opsetImport: opsetImports(g),
     metadataProps: Object.entries(opts.metadata ?? {}).map(([key, value]) => ({ key, value })),
     graph: {
       name: opts.graphName ?? 'lumen',
       node: g.nodes.map((n, i) => ({
         name: `${n.op}_${i}`,
         opType: n.op,
+        domain: n.domain ?? '',
         input: [...n.inputs],
         output: [...n.outputs],
         attribute: Object.entries(n.attrs).map(([k, a]) => attribute(k, a)),

@@ -69,6 +69,8 @@ const compare = (op: string) => (g: Graph, a: Value, b: Value): Value =>
   g.node(op, [a, b], [{ shape: broadcastShape(a.shape, b.shape), type: 'bool' }])[0]!;
 export const greater = compare('Greater');
 export const less = compare('Less');
+/** Elementwise a == b (bool); carries no gradient (one-hot targets are built with it). */
+export const equal = compare('Equal');
 
 export function where(g: Graph, cond: Value, a: Value, b: Value): Value {
   return g.node('Where', [cond, a, b], [{ shape: broadcastShape(cond.shape, broadcastShape(a.shape, b.shape)) }])[0]!;
@@ -85,6 +87,16 @@ export function sum(g: Graph, xs: Value[]): Value {
   let shape = xs[0]!.shape;
   for (const x of xs) shape = broadcastShape(shape, x.shape);
   return g.node('Sum', xs, [{ shape }])[0]!;
+}
+
+/** Softmax along one axis (opset 13+: the axis alone is normalised, not everything after it). */
+export function softmax(g: Graph, x: Value, axis: number): Value {
+  return g.node('Softmax', [x], [{ shape: x.shape }], { axis: int(axis) })[0]!;
+}
+
+/** log(softmax(x)) along one axis, computed stably by the runtime (x − max − log Σ exp(x − max)). */
+export function logSoftmax(g: Graph, x: Value, axis: number): Value {
+  return g.node('LogSoftmax', [x], [{ shape: x.shape }], { axis: int(axis) })[0]!;
 }
 
 // ---------------------------------------------------------------- shape manipulation

@@ -37,14 +37,23 @@ export interface TrainerExtension {
   feeds?(): Record<string, Float32Array>;
 }
 
+/**
+ * One training batch. target and weight have ONE channel for any number of outputs: binary
+ * networks read target as 0/1, multi-class ones as the class index (the loss one-hots it).
+ */
 export interface Batch { image: Float32Array; target: Float32Array; weight: Float32Array }
 
-/** Build the inference graph of a model for one input shape: image → probability (sigmoid). */
+/** Logits → probabilities: sigmoid for one output channel, softmax over the channels for several. */
+export function probabilities(g: Graph, logits: Value): Value {
+  return logits.shape[1]! > 1 ? op.softmax(g, logits, 1) : op.sigmoid(g, logits);
+}
+
+/** Build the inference graph of a model for one input shape: image → probability (sigmoid, or softmax over K > 1 channels). */
 export function buildInferenceGraph(model: UNetConfig, inputShape: number[]): { graph: Graph; specs: ParamSpec[] } {
   const g = new Graph();
   const image = g.input('image', inputShape);
   const net = buildUNet(g, image, model);
-  const prob = op.sigmoid(g, net.logits);
+  const prob = probabilities(g, net.logits);
   g.output(prob);
   return { graph: g, specs: net.scope.specs };
 }
@@ -57,7 +66,7 @@ export class Trainer {
 
   static async create(config: TrainerConfig, factory: SessionFactory, initial?: Map<string, Float32Array>): Promise<Trainer> {
     const [n, , ...spatial] = config.batchShape;
-    const labelShape = [n!, config.model.outChannels, ...spatial];
+    const labelShape = [n!, 1, ...spatial];
     const inner = await GraphTrainer.create({
       optimizer: config.optimizer, frozen: config.frozen, seed: config.seed, meta: { model: config.model },
       objective: (g, ps) => {

@@ -1,7 +1,8 @@
 // What strategies train on: images already normalised for the network (z-scored, planar channels)
-// with sparse labels in the user's convention (0 unlabeled, 1 background, 2 foreground).
+// with sparse labels in the user's convention (0 unlabeled, 1 background, 2… the classes).
 import type { PatchSource } from './patches.ts';
 import { labelsToTargets } from './labels-to-targets.ts';
+import { trainableClasses } from './classes.ts';
 
 export interface LabeledVolume {
   /** z, y, x (2D images: depth 1) */
@@ -10,6 +11,8 @@ export interface LabeledVolume {
   /** planar: channel c at [c·D·H·W, (c+1)·D·H·W) */
   image: Float32Array;
   labels: Uint8Array;
+  /** physical voxel size z, y, x (filters of the pixel classifier follow it); absent: isotropic */
+  spacing?: [number, number, number];
 }
 
 /** z indices of slices that hold any label. */
@@ -29,22 +32,26 @@ export function isSparseSlices(v: LabeledVolume): boolean {
   return v.shape[0] > 1 && zs.length > 0 && zs.length <= Math.max(1, Math.floor(v.shape[0] / 3));
 }
 
+/** The classes painted anywhere in these volumes (trainableClasses: readable errors when they cannot teach). */
+export const classesOf = (vols: readonly LabeledVolume[]): number[] => trainableClasses(...vols.map((v) => v.labels));
+
 /** The labeled z-slices of each volume as 2D training images (depth-1 patch sources). */
-export function sliceSources(vols: LabeledVolume[], foregroundWeight = 1): PatchSource[] {
+export function sliceSources(vols: LabeledVolume[], foregroundWeight = 1, classes: readonly number[] = classesOf(vols)): PatchSource[] {
   const out: PatchSource[] = [];
   for (const v of vols) {
     const [D, H, W] = v.shape, plane = H * W;
     for (const z of labeledSlices(v)) {
       const image = new Float32Array(v.channels * plane);
       for (let c = 0; c < v.channels; c++) image.set(v.image.subarray(c * D * plane + z * plane, c * D * plane + (z + 1) * plane), c * plane);
-      out.push({ shape: [1, H, W], channels: v.channels, image, ...labelsToTargets(v.labels.subarray(z * plane, (z + 1) * plane), foregroundWeight) });
+      out.push({ shape: [1, H, W], channels: v.channels, image, ...labelsToTargets(v.labels.subarray(z * plane, (z + 1) * plane), classes, foregroundWeight) });
     }
   }
   return out;
 }
 
-export function volumeSource(v: LabeledVolume, foregroundWeight = 1): PatchSource {
-  return { shape: v.shape, channels: v.channels, image: v.image, ...labelsToTargets(v.labels, foregroundWeight) };
+/** `classes`: those of ALL the training volumes, so a value maps to the same index in each. */
+export function volumeSource(v: LabeledVolume, foregroundWeight = 1, classes: readonly number[] = classesOf([v])): PatchSource {
+  return { shape: v.shape, channels: v.channels, image: v.image, ...labelsToTargets(v.labels, classes, foregroundWeight) };
 }
 
 /**

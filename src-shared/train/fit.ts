@@ -8,7 +8,7 @@ import type { UNetConfig } from '../nn/unet.ts';
 import type { SessionFactory } from '../nn/session.ts';
 import { exportOnnxModel } from '../nn/model-file.ts';
 import { seededRandom } from '../nn/params.ts';
-import { samplePatch, stackPatches, type Patch, type PatchOptions, type PatchSource } from './patches.ts';
+import { roundPatchToNetwork, samplePatch, stackPatches, type Patch, type PatchOptions, type PatchSource } from './patches.ts';
 import { augmentIntensity, DEFAULT_INTENSITY_AUGMENT, type IntensityAugment } from './augment.ts';
 import { LumenError } from '../errors.ts';
 
@@ -47,24 +47,67 @@ export interface FitResult {
   params: Map<string, Float32Array>;
   history: { step: number; loss: number; lr: number; validationDice?: number }[];
   bestValidationDice?: number;
+  /** multi-class models: the best evaluation's Dice per class index (null: background, or absent from the held-out voxels) */
+  bestValidationPerClass?: (number | null)[];
   stoppedEarly: boolean;
   steps: number;
 }
 
+export interface ValidationScore {
+  /** binary: Dice of the class; K classes: mean Dice over the classes ≥ 1 the held-out voxels hold */
+  dice: number;
+  /** K classes: Dice per class index (null for background, index 0, and for classes absent from the held-out voxels) */
+  perClass?: (number | null)[];
+}
+
+/**
+ * Dice over the labeled voxels (weight > 0) of one output batch of `batch` samples. prob:
+ * [N, K, …] (K = 1: P(class) ≥ 0.5; K > 1: the most probable channel); target: [N, 1, …] with
+ * the class index.
+ */
+export function scoreValidation(prob: Float32Array, target: Float32Array, weight: Float32Array, channels: number, batch: number): ValidationScore {
+  if (channels === 1) {
+    let tp = 0, fp = 0, fn = 0;
+    for (let i = 0; i < prob.length; i++) {
+      if (weight[i]! <= 0) continue;
+      const p = prob[i]! > 0.5, t = target[i]! > 0.5;
+      if (p && t) tp++; else if (p) fp++; else if (t) fn++;
+    }
+    return { dice: tp + fp + fn === 0 ? 1 : (2 * tp) / (2 * tp + fp + fn) };
+  }
+  const K = channels, S = target.length / batch;
+  const tp = new Float64Array(K), fp = new Float64Array(K), fn = new Float64Array(K), present = new Float64Array(K);
+  for (let b = 0; b < batch; b++) {
+    const base = b * K * S;
+    for (let i = 0; i < S; i++) {
+      if (weight[b * S + i]! <= 0) continue;
+      const t = Math.round(target[b * S + i]!);
+      let p = 0;
+      for (let k = 1; k < K; k++) if (prob[base + k * S + i]! > prob[base + p * S + i]!) p = k;
+      present[t]++;
+      if (p === t) tp[t]++; else { fp[p]++; fn[t]++; }
+    }
+  }
+  const perClass: (number | null)[] = [null];
+  const dices: number[] = [];
+  for (let k = 1; k < K; k++) {
+    if (present[k] === 0) { perClass.push(null); continue; }
+    const d = (2 * tp[k]!) / (2 * tp[k]! + fp[k]! + fn[k]!);
+    perClass.push(d);
+    dices.push(d);
+  }
+  // no class in the held-out voxels: perfect when nothing was called a class either (as binary)
+  const dice = dices.length ? dices.reduce((a, b) => a + b, 0) / dices.length : fp.slice(1).some((v) => v > 0) ? 0 : 1;
+  return { dice, perClass };
+}
+
 /** Weighted Dice over the labeled voxels of fixed validation patches. */
 async function validationDice(factory: SessionFactory, model: UNetConfig, params: Map<string, Float32Array>,
-  batch: Patch, shape: number[]): Promise<number> {
+  batch: Patch, shape: number[]): Promise<ValidationScore> {
   const session = await factory(exportOnnxModel({ config: model, params, provenance: {} }, shape));
   try {
     const out = await session.run({ image: new Tensor('float32', batch.image, shape) });
-    const prob = out[session.outputNames[0]!]!.data as Float32Array;
-    let tp = 0, fp = 0, fn = 0;
-    for (let i = 0; i < prob.length; i++) {
-      if (batch.weight[i]! <= 0) continue;
-      const p = prob[i]! > 0.5, t = batch.target[i]! > 0.5;
-      if (p && t) tp++; else if (p) fp++; else if (t) fn++;
-    }
-    return tp + fp + fn === 0 ? 1 : (2 * tp) / (2 * tp + fp + fn);
+    return scoreValidation(out[session.outputNames[0]!]!.data as Float32Array, batch.target, batch.weight, model.outChannels, shape[0]!);
   } finally {
     await session.release();
   }
@@ -74,7 +117,9 @@ export async function fit(factory: SessionFactory, o: FitOptions): Promise<FitRe
   if (o.train.length === 0) throw new LumenError('bad-input', 'there is nothing to train on: no labeled data');
   const channels = o.model.inChannels;
   const batchSize = o.batch ?? 2;
-  const [d, h, w] = o.patch;
+  // a network only maps multiples of its size multiple back to their own size; samplePatch pads the rest
+  const patch = roundPatchToNetwork(o.model, o.patch);
+  const [d, h, w] = patch;
   const spatial = o.model.dims === 3 ? [d, h, w] : [h, w];
   const batchShape = [batchSize, channels, ...spatial];
   const rand = seededRandom(o.seed ?? 0);
@@ -82,7 +127,7 @@ export async function fit(factory: SessionFactory, o: FitOptions): Promise<FitRe
     model: o.model, batchShape, loss: o.loss ?? 'bce+dice', optimizer: o.optimizer ?? { kind: 'adam' },
     frozen: o.frozen, seed: o.seed ?? 0, extension: o.extension, network: o.network,
   }, factory, o.init);
-  const patchOpts: PatchOptions = { size: o.patch, flips: o.augment?.flips ?? true, flipZ: o.augment?.flipZ, rotations: o.augment?.rotations ?? true };
+  const patchOpts: PatchOptions = { size: patch, flips: o.augment?.flips ?? true, flipZ: o.augment?.flipZ, rotations: o.augment?.rotations ?? true };
   const intensity = o.augment?.intensity === false ? undefined : (o.augment?.intensity ?? DEFAULT_INTENSITY_AUGMENT);
 
   // fixed validation patches, no augmentation, so scores are comparable across evaluations
@@ -92,12 +137,13 @@ export async function fit(factory: SessionFactory, o: FitOptions): Promise<FitRe
   if (o.validation?.length && o.network !== 'heatmap') {
     const vrand = seededRandom((o.seed ?? 0) + 1);
     validation = stackPatches(Array.from({ length: valCount }, (_, i) =>
-      samplePatch(o.validation![i % o.validation!.length]!, { size: o.patch, labeledFraction: 1 }, vrand)));
+      samplePatch(o.validation![i % o.validation!.length]!, { size: patch, labeledFraction: 1 }, vrand)));
   }
 
   const evalEvery = o.evalEvery ?? Math.max(10, Math.round(o.steps / 12));
   let lr = o.lr ?? 3e-3;
   let best = -Infinity, bestParams = trainer.parameters(), sinceBest = 0, sincePlateau = 0, stoppedEarly = false;
+  let bestPerClass: (number | null)[] | undefined;
   const history: FitResult['history'] = [];
   let step = 0;
   try {
@@ -113,13 +159,14 @@ export async function fit(factory: SessionFactory, o: FitOptions): Promise<FitRe
       history.push({ step, loss, lr });
       o.onStep?.(step, loss, lr);
       if (validation && (step % evalEvery === 0 || step === o.steps)) {
-        const dice = await validationDice(factory, o.model, trainer.parameters(), validation, valShape);
+        const score = await validationDice(factory, o.model, trainer.parameters(), validation, valShape);
+        const dice = score.dice;
         history.at(-1)!.validationDice = dice;
         o.onEval?.(step, dice);
         // Until the model finds any foreground (Dice 0, common early on with a sparse, thin class),
         // the latest weights count as the best and patience does not run: stopping then would keep
         // a model that never learned.
-        if (dice > best + 1e-4 || (best <= 0 && dice >= best)) { best = dice; bestParams = trainer.parameters(); sinceBest = 0; sincePlateau = 0; }
+        if (dice > best + 1e-4 || (best <= 0 && dice >= best)) { best = dice; bestPerClass = score.perClass; bestParams = trainer.parameters(); sinceBest = 0; sincePlateau = 0; }
         else {
           sinceBest++; sincePlateau++;
           if (sincePlateau >= (o.plateauPatience ?? 2)) { lr /= 2; sincePlateau = 0; }
@@ -129,7 +176,7 @@ export async function fit(factory: SessionFactory, o: FitOptions): Promise<FitRe
     }
     return {
       params: validation ? bestParams : trainer.parameters(), history,
-      bestValidationDice: validation ? best : undefined, stoppedEarly, steps: Math.min(step, o.steps),
+      bestValidationDice: validation ? best : undefined, ...(bestPerClass ? { bestValidationPerClass: bestPerClass } : {}), stoppedEarly, steps: Math.min(step, o.steps),
     };
   } finally {
     await trainer.release();

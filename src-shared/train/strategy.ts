@@ -28,6 +28,11 @@ export interface StrategyOptions {
    * images than carry masks. Without them, clicks are simulated from the masks' foreground.
    */
   pointUnits?: PointUnit[];
+  /**
+   * Pretrained models `auto` may fine-tune when their dimensionality and channels match the data
+   * (the bundled ones, by name); an explicit `pretrained` model joins them.
+   */
+  bundled?: { name: string; model: ModelFile }[];
   /** a Deep Weight Prior fitted on source models (the dwp strategy) */
   weightPrior?: WeightPrior;
   /** relative loss weight of foreground voxels (thin structures) */

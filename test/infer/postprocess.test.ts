@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { labelComponents, removeSmallComponents, keepLargestComponents, ComponentScanner, type Connectivity } from '../../src-shared/infer/postprocess/components.ts';
 import { fillHoles } from '../../src-shared/infer/postprocess/fill-holes.ts';
-import { threshold, thresholdSlice } from '../../src-shared/infer/postprocess/threshold.ts';
+import { threshold, thresholdSlice, probabilitiesToLabels } from '../../src-shared/infer/postprocess/threshold.ts';
 import { seededRandom } from '../../src-shared/nn/params.ts';
 
 type S = [number, number, number];
@@ -131,10 +131,17 @@ describe('fill holes and threshold', () => {
     expect(fillHoles(diag, [3, 3, 3])[13]).toBe(1);
   });
 
-  it('thresholds one channel and argmaxes several', () => {
+  it('thresholds one channel and argmaxes several into the class values', () => {
     expect(Array.from(threshold([0.1, 0.5, 0.9], 0.5, 255))).toEqual([0, 255, 255]);
-    // 2 channels × 3 voxels, planar
+    // 2 channels × 3 voxels, planar: the most probable channel wins whatever the threshold
     const p = Float32Array.of(0.9, 0.2, 0.3, 0.1, 0.7, 0.4);
-    expect(Array.from(thresholdSlice(p, 2, 3, 0.5))).toEqual([1, 2, 0]);
+    expect(Array.from(thresholdSlice(p, 2, 3, 0.5))).toEqual([1, 2, 2]);
+    // 3 softmax channels × 4 voxels, planar: channel k → the user's value classes[k], background 1
+    const q = Float32Array.of(0.6, 0.1, 0.3, 0.2, /**/ 0.3, 0.8, 0.3, 0.3, /**/ 0.1, 0.1, 0.4, 0.5);
+    expect(Array.from(thresholdSlice(q, 3, 4, 0.5, undefined, 255, [1, 3, 5]))).toEqual([1, 3, 5, 5]);
+    // the same probabilities channel-last (a whole predicted volume)
+    const last = Float32Array.from({ length: 12 }, (_, i) => q[(i % 3) * 4 + Math.floor(i / 3)]!);
+    expect(Array.from(probabilitiesToLabels(last, 3, { classValues: [1, 3, 5] }))).toEqual([1, 3, 5, 5]);
+    expect(Array.from(probabilitiesToLabels(Float32Array.of(0.2, 0.7), 1, { value: 255 }))).toEqual([0, 255]);
   });
 });

@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { gradCheck, type InputSpec } from './gradcheck.ts';
 import * as op from '../../src-shared/nn/ops.ts';
 import { Graph, type Value } from '../../src-shared/nn/graph.ts';
-import { bceWithLogits, softDice, mse } from '../../src-shared/nn/losses.ts';
+import { bceWithLogits, softDice, mse, softmaxCrossEntropy, multiClassSoftDice } from '../../src-shared/nn/losses.ts';
 import { GRADIENT_RULES } from '../../src-shared/nn/gradients.ts';
 import { buildUNet, type UNetConfig } from '../../src-shared/nn/unet.ts';
 import { ParamScope, seededRandom, initParams } from '../../src-shared/nn/params.ts';
@@ -92,6 +92,16 @@ describe('gradient rules: elementwise', () => {
     await expectGradient((g, [a, b]) => op.mul(g, a!, b!), [x(2, 1, 4), x(2, 3, 1)]);
     await expectGradient((g, [a, b]) => op.div(g, a!, b!), [x(2, 3, 4), pos(2, 1, 4)]);
   });
+  it('Softmax and LogSoftmax over the channel axis and the last axis', async () => {
+    await expectGradient((g, [a]) => op.softmax(g, a!, 1), [x(2, 4, 3, 5)]);
+    await expectGradient((g, [a]) => op.softmax(g, a!, -1), [x(3, 6)]);
+    await expectGradient((g, [a]) => op.logSoftmax(g, a!, 1), [x(2, 4, 3, 5)]);
+    await expectGradient((g, [a]) => op.logSoftmax(g, a!, -1), [x(3, 6)]);
+  });
+  it('LogSoftmax stays exact at logits far from zero (no overflow in the rule)', async () => {
+    const big = Float32Array.from({ length: 2 * 3 * 4 }, (_, i) => 60 * Math.sin(i * 1.7) + (i % 3 === 0 ? 80 : -40));
+    await expectGradient((g, [a]) => op.logSoftmax(g, a!, 1), [{ shape: [2, 3, 4], data: big }]);
+  });
   it('Sum, Where, Cast, Expand', async () => {
     await expectGradient((g, [a, b, c]) => op.sum(g, [a!, b!, c!]), [x(3, 4), x(4), x(3, 1)]);
     await expectGradient((g, [a, b, c]) => op.where(g, op.greater(g, c!, g.scalar(0)), a!, b!), [x(3, 4), x(4), { shape: [3, 4], constant: true }]);
@@ -134,6 +144,16 @@ describe('losses', () => {
   it('soft Dice, weighted', async () => {
     await expectGradient((g, [l, t, w]) => softDice(g, l!, t!, w!), [x(...s), target(s), weight(s)]);
   });
+  // K = 3 classes; the target holds class indices 0, 1, 2 in one channel, one-hot inside the graph
+  const classTarget = (shape: number[]): InputSpec => ({ shape, constant: true, data: Float32Array.from({ length: shape.reduce((a, b) => a * b) }, (_, i) => (i * 7919) % 3) });
+  const k3 = [2, 3, 4, 5], one = [2, 1, 4, 5];
+  it('softmax cross-entropy, weighted (K = 3, 2D and 3D)', async () => {
+    await expectGradient((g, [l, t, w]) => softmaxCrossEntropy(g, l!, t!, w!), [x(...k3), classTarget(one), weight(one)]);
+    await expectGradient((g, [l, t, w]) => softmaxCrossEntropy(g, l!, t!, w!), [x(1, 3, 2, 3, 4), classTarget([1, 1, 2, 3, 4]), weight([1, 1, 2, 3, 4])]);
+  });
+  it('multi-class soft Dice, weighted (K = 3, mean over classes ≥ 1)', async () => {
+    await expectGradient((g, [l, t, w]) => multiClassSoftDice(g, l!, t!, w!), [x(...k3), classTarget(one), weight(one)]);
+  });
   it('MSE, weighted', async () => {
     await expectGradient((g, [l, t, w]) => mse(g, l!, t!, w!), [x(...s), target(s), weight(s)]);
   });
@@ -143,7 +163,7 @@ describe('the rule table', () => {
   it('covers every op the issue names', () => {
     const required = ['Conv', 'ConvTranspose', 'InstanceNormalization', 'Relu', 'LeakyRelu', 'Sigmoid', 'Add', 'Sub', 'Mul', 'Div',
       'Concat', 'Slice', 'Reshape', 'Transpose', 'ReduceSum', 'ReduceMean', 'Pad', 'Resize', 'MaxPool', 'Gemm', 'MatMul',
-      'Exp', 'Log', 'Sqrt', 'Where', 'Cast'];
+      'Exp', 'Log', 'Sqrt', 'Where', 'Cast', 'Softmax', 'LogSoftmax'];
     expect(required.filter((o) => !GRADIENT_RULES[o])).toEqual([]);
   });
 });

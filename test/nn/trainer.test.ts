@@ -149,6 +149,62 @@ describe('Trainer', () => {
   });
 });
 
+/** Two cubes in one 8³ volume: class 1 bright, class 2 dark, class 0 the noisy middle grey; target = class index. */
+function threeClassBatch(shape: number[], seed: number) {
+  const n = shape.reduce((a, b) => a * b);
+  const rand = seededRandom(seed);
+  const [, , d, h, w] = shape;
+  const image = new Float32Array(n), target = new Float32Array(n), weight = new Float32Array(n).fill(1);
+  for (let i = 0; i < n; i++) {
+    const x = i % w!, y = Math.floor(i / w!) % h!, z = Math.floor(i / (w! * h!)) % d!;
+    const k = x < 4 && y < 4 && z >= 2 && z < 6 ? 1 : x >= 4 && y >= 4 && z < 4 ? 2 : 0;
+    target[i] = k;
+    image[i] = [0, 1, -1][k]! + 0.3 * (rand() - 0.5);
+  }
+  return { image, target, weight };
+}
+
+describe('multi-class Trainer (softmax)', () => {
+  const three: TrainerConfig = { ...tiny, model: { ...tiny.model, outChannels: 3 } };
+
+  it('takes one target channel of class indices, learns all three classes, and exports a softmax model with its classes', async () => {
+    const t = await Trainer.create(three, runtime.factory);
+    const batch = threeClassBatch(three.batchShape, 1);
+    const first = await t.step(batch, 1e-2);
+    let last = first;
+    for (let i = 0; i < 40; i++) last = await t.step(batch, 1e-2);
+    expect(last).toBeLessThan(first * 0.5);
+    const bytes = exportOnnxModel({ config: three.model, params: t.parameters(), classes: [1, 3, 7], provenance: {} }, three.batchShape);
+    const session = await runtime.factory(bytes);
+    const prob = (await session.run({ image: new Tensor('float32', batch.image, three.batchShape) }))[session.outputNames[0]!]!.data as Float32Array;
+    await session.release();
+    const S = 512;
+    let correct = 0;
+    for (let i = 0; i < S; i++) {
+      const p = [0, 1, 2].map((k) => prob[k * S + i]!);
+      expect(p[0]! + p[1]! + p[2]!).toBeCloseTo(1, 5); // softmax over the channel axis
+      if (p.indexOf(Math.max(...p)) === batch.target[i]) correct++;
+    }
+    expect(correct / S).toBeGreaterThan(0.95);
+    const back = importOnnxModel(bytes);
+    expect(back.classes).toEqual([1, 3, 7]);
+    expect(back.config.outChannels).toBe(3);
+    await t.release();
+  });
+
+  it('zero-weight voxels contribute nothing to the gradient (cross-entropy + multi-class Dice)', async () => {
+    const batch = threeClassBatch(three.batchShape, 4);
+    const masked = { ...batch, weight: batch.weight.map((_, i) => (i < 256 ? 1 : 0)) };
+    const scrambled = { ...masked, target: masked.target.map((v, i) => (i < 256 ? v : (v + 1) % 3)) };
+    const a = await Trainer.create(three, runtime.factory);
+    const b = await Trainer.create(three, runtime.factory);
+    await a.step(masked, 1e-2);
+    await b.step(scrambled, 1e-2);
+    expect(b.parameters().get('head.weight')).toEqual(a.parameters().get('head.weight'));
+    await a.release(); await b.release();
+  });
+});
+
 describe('GraphTrainer', () => {
   it('trains any objective: least squares through Gemm recovers the true weights', async () => {
     const { GraphTrainer } = await import('../../src-shared/nn/graph-trainer.ts');

@@ -6,12 +6,13 @@ import { buildUNet } from '../../nn/unet.ts';
 import { LumenError } from '../../errors.ts';
 import type { Strategy } from '../strategy.ts';
 import { weightPriorExtension } from '../dwp/prior.ts';
-import { defaultModel, trainOnLabels } from './scratch.ts';
+import { classesOf } from '../dataset.ts';
+import { defaultModel, forClasses, trainOnLabels } from './scratch.ts';
 
 export const deepWeightPrior: Strategy = async (data, options, ctx) => {
   const prior = options.weightPrior;
   if (!prior) throw new LumenError('bad-input', 'the dwp strategy needs a weight prior fitted on source models (a .dwp file from `npm run pretrain`)');
-  const model = options.pretrained?.config ?? defaultModel(data);
+  const model = forClasses(options.pretrained?.config ?? defaultModel(data), undefined, classesOf(data)).model;
   const kernel = model.dims === 3 ? 27 : 9;
   if (prior.size !== kernel) throw new LumenError('shape-mismatch', `the weight prior models ${prior.size}-value kernels, this ${model.dims}D network has ${kernel}`);
   const probe = new Graph();

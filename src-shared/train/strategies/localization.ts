@@ -7,7 +7,7 @@ import type { PatchSource } from '../patches.ts';
 import type { LabeledVolume } from '../dataset.ts';
 import type { PointUnit, Strategy } from '../strategy.ts';
 import { defaultModel, trainOnLabels } from './scratch.ts';
-import { patchSide } from './pseudo-label.ts';
+import { patchFor } from './pseudo-label.ts';
 
 export const CLICKS_PER_UNIT = 40;
 
@@ -52,9 +52,9 @@ export const localizationPretrain: Strategy = async (data, options, ctx) => {
   const is2d = model.dims === 2;
   const sources = units.map((u) => clickHeatmap(u, 4, 1));
   const steps = Math.max(10, Math.round(200 * (options.effort ?? 1)));
-  const side = patchSide(data, is2d ? 128 : 96);
   const pre = await fit(ctx.factory, {
-    model, network: 'heatmap', loss: 'mse', train: sources, patch: [is2d ? 1 : Math.min(8, ...data.map((v) => v.shape[0])), side, side],
+    // one heatmap channel whatever the classes: only the encoder is kept
+    model: { ...model, outChannels: 1 }, network: 'heatmap', loss: 'mse', train: sources, patch: patchFor(model, data, is2d ? [1, 128, 128] : [8, 96, 96]),
     batch: is2d ? 4 : 2, steps, lr: 3e-3, seed: options.seed, augment: { flipZ: !is2d }, shouldStop: ctx.shouldStop,
     onStep: (step, loss) => ctx.progress?.({ phase: 'encoder localization pre-training', step, steps, loss }),
   });

@@ -3,14 +3,29 @@
 // 2D images (depth 1) get a 2D U-Net, stacks a 3D one.
 import type { UNetConfig } from '../../nn/unet.ts';
 import { fit } from '../fit.ts';
-import { holdOut, volumeSource, type LabeledVolume } from '../dataset.ts';
+import { holdOut, volumeSource, classesOf, type LabeledVolume } from '../dataset.ts';
+import { outputChannels } from '../classes.ts';
 import type { Strategy, StrategyOptions, StrategyContext, StrategyResult } from '../strategy.ts';
 import type { TrainerExtension } from '../../nn/trainer.ts';
-import { model2d, modelAnisotropic3d, patchSide } from './pseudo-label.ts';
+import { model2d, modelAnisotropic3d, patchFor } from './pseudo-label.ts';
 
 export function defaultModel(data: LabeledVolume[]): UNetConfig {
-  const channels = data[0]!.channels;
-  return data.every((v) => v.shape[0] === 1) ? model2d(channels) : modelAnisotropic3d(channels);
+  const channels = data[0]!.channels, outC = outputChannels(classesOf(data));
+  return data.every((v) => v.shape[0] === 1) ? model2d(channels, outC) : modelAnisotropic3d(channels, outC);
+}
+
+/**
+ * A (pretrained) network made to output these classes: the same config with outChannels set, and
+ * of its weights those that still fit; a binary head fine-tuned on K classes starts afresh.
+ */
+export function forClasses(model: UNetConfig, init: Map<string, Float32Array> | undefined, classes: readonly number[]):
+  { model: UNetConfig; init?: Map<string, Float32Array> } {
+  const outChannels = outputChannels(classes);
+  if (model.outChannels === outChannels) return { model, init };
+  return {
+    model: { ...model, outChannels },
+    init: init && new Map([...init].filter(([name]) => !name.startsWith('head.'))),
+  };
 }
 
 export interface TrainOnLabelsOptions {
@@ -24,22 +39,25 @@ export interface TrainOnLabelsOptions {
 }
 
 export async function trainOnLabels(data: LabeledVolume[], t: TrainOnLabelsOptions, options: StrategyOptions, ctx: StrategyContext): Promise<StrategyResult> {
-  const is2d = t.model.dims === 2;
-  const split = data.map((v) => holdOut(volumeSource(v, options.foregroundWeight ?? 1), 0.15));
-  const depth = is2d ? 1 : Math.min(8, ...data.map((v) => v.shape[0]));
-  const side = patchSide(data, is2d ? 128 : 96);
+  const classes = classesOf(data);
+  const { model, init } = forClasses(t.model, t.init, classes);
+  const is2d = model.dims === 2;
+  const split = data.map((v) => holdOut(volumeSource(v, options.foregroundWeight ?? 1, classes), 0.15));
   const steps = Math.max(10, Math.round((t.baseSteps ?? 300) * (options.effort ?? 1)));
   const phase = `${t.strategy} (${is2d ? '2D' : '3D'})`;
   const r = await fit(ctx.factory, {
-    model: t.model, init: t.init, frozen: t.frozen, extension: t.extension, train: split.map((s) => s.train), validation: split.map((s) => s.validation),
-    patch: [depth, side, side], batch: is2d ? 4 : 2, steps, lr: t.lr ?? 3e-3, seed: options.seed,
+    model, init, frozen: t.frozen, extension: t.extension, train: split.map((s) => s.train), validation: split.map((s) => s.validation),
+    patch: patchFor(model, data, is2d ? [1, 128, 128] : [8, 96, 96]), batch: is2d ? 4 : 2, steps, lr: t.lr ?? 3e-3, seed: options.seed,
     augment: { flipZ: !is2d }, shouldStop: ctx.shouldStop,
     onStep: (step, loss) => ctx.progress?.({ phase, step, steps, loss }),
     onEval: (step, dice) => ctx.progress?.({ phase, step, steps, validationDice: dice }),
   });
   return {
-    model: { config: t.model, params: r.params, provenance: { strategy: t.strategy, steps: r.steps, frozen: t.frozen ?? [] } },
-    report: { steps: r.steps, validationDice: r.bestValidationDice, stoppedEarly: r.stoppedEarly },
+    model: { config: model, params: r.params, classes, provenance: { strategy: t.strategy, steps: r.steps, frozen: t.frozen ?? [] } },
+    report: {
+      steps: r.steps, validationDice: r.bestValidationDice, stoppedEarly: r.stoppedEarly,
+      ...(r.bestValidationPerClass ? { validationPerClass: r.bestValidationPerClass } : {}),
+    },
   };
 }
 

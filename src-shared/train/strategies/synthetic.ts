@@ -11,7 +11,8 @@ export const syntheticPretrain: Strategy = async (data, options, ctx) => {
   let pretrainSteps = 0;
   if (!source) {
     const want = defaultModel(data);
-    const recipe = PRETRAIN_RECIPES.find((r) => JSON.stringify(r.model) === JSON.stringify(want));
+    // recipes make binary models; trainOnLabels gives a multi-class task its own head
+    const recipe = PRETRAIN_RECIPES.find((r) => JSON.stringify(r.model) === JSON.stringify({ ...want, outChannels: 1 }));
     if (!recipe) throw new LumenError('unsupported', `no synthetic recipe makes a ${want.dims}D model with ${want.inChannels} channel(s); give --model`);
     const steps = Math.max(10, Math.round(recipe.steps * 0.3 * (options.effort ?? 1)));
     // an on-the-fly pool of a third of the recipe's samples keeps this step to seconds of generation

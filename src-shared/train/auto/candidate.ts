@@ -1,0 +1,31 @@
+// What `auto` compares: each candidate trains on the training part of the labels, predicts every
+// voxel, and is scored on the held-out part (validation-split.ts). Probabilities follow the class
+// contract of classes.ts: planar [Kout][D][H][W], Kout = 1 (binary) or K.
+import type { LabeledVolume } from '../dataset.ts';
+import type { LabelLayout } from '../layout.ts';
+import type { StrategyContext, StrategyOptions } from '../strategy.ts';
+import type { Segmenter } from '../../segmenter/segmenter.ts';
+
+export interface CandidateInput {
+  /** images with the training part of the labels */
+  train: LabeledVolume[];
+  /** the same images with the held-out part of the labels (networks stop early on it) */
+  validation: LabeledVolume[];
+  layouts: LabelLayout[];
+  classes: number[];
+  options: StrategyOptions;
+  ctx: StrategyContext;
+}
+
+export interface CandidateOutput {
+  name: string;
+  /** per volume, planar [Kout][D][H][W] */
+  probabilities: Float32Array[];
+  segmenter: Segmenter;
+  report: Record<string, unknown>;
+}
+
+export interface Candidate {
+  name: string;
+  run(input: CandidateInput): Promise<CandidateOutput>;
+}

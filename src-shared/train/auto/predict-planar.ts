@@ -1,0 +1,22 @@
+// Whole-volume probabilities of a patch model over an in-memory, already normalised planar image:
+// planar [Kout][D][H][W], the layout candidates and their scores work in.
+import type { PatchModel } from '../../infer/patch-model.ts';
+import { streamSlidingWindow, type SlidingWindowOptions } from '../../infer/sliding-window.ts';
+import { memorySource } from '../../infer/source.ts';
+import { planarToVolume } from '../volume-convert.ts';
+import type { CancelSignal } from '../../infer/cancel.ts';
+import type { StrategyContext } from '../strategy.ts';
+
+/** The training context's stop request as the sliding window's cancel signal. */
+export const stopSignal = (ctx: StrategyContext): CancelSignal => ({ get cancelled() { return ctx.shouldStop?.() === true; } });
+
+export async function predictPlanar(model: PatchModel, image: Float32Array, shape: [number, number, number], channels: number,
+  opts: Omit<SlidingWindowOptions, 'normalize'> = {}): Promise<Float32Array> {
+  const [D, H, W] = shape, HW = H * W, n = D * HW;
+  const outC = model.outChannels;
+  const out = new Float32Array(outC * n);
+  await streamSlidingWindow(model, memorySource(planarToVolume(image, shape, channels)), (z, probs) => {
+    for (let c = 0; c < outC; c++) out.set(probs.subarray(c * HW, (c + 1) * HW), c * n + z * HW);
+  }, { ...opts, normalize: 'none' });
+  return out;
+}

@@ -1,0 +1,44 @@
+// Every way to train a segmenter by name. `auto` and the candidates it compares (the pixel
+// classifier, 2D networks on the labeled planes, a 3D network) run through runAuto, so each reports
+// a held-out score; the single-network strategies of strategies/ (finetune, dwp, …) keep their own
+// loops and become a one-network segmenter.
+import type { LabeledVolume } from '../dataset.ts';
+import type { StrategyContext, StrategyOptions } from '../strategy.ts';
+import { STRATEGIES } from '../strategies/index.ts';
+import { trainableClasses } from '../classes.ts';
+import { LumenError } from '../../errors.ts';
+import type { Segmenter } from '../../segmenter/segmenter.ts';
+import { runAuto } from './run-auto.ts';
+import { pixelClassifierCandidate } from './pixel-classifier.ts';
+import { planes2dCandidate } from './planes-2d.ts';
+import { unet3dCandidate } from './unet-3d.ts';
+import type { Candidate } from './candidate.ts';
+
+export interface TrainedSegmenter {
+  strategy: string;
+  segmenter: Segmenter;
+  classes: number[];
+  /** whole-volume probabilities of the training volumes when training produced them (planar [Kout][D][H][W]) */
+  probabilities?: Float32Array[];
+  report: Record<string, unknown>;
+}
+
+const CANDIDATE_STRATEGIES: Record<string, () => Candidate> = {
+  'pixel-classifier': pixelClassifierCandidate,
+  'sparse-2d': () => planes2dCandidate({ name: 'sparse-2d' }),
+  '3d': () => unet3dCandidate({ name: '3d' }),
+};
+
+export const STRATEGY_NAMES = ['auto', ...Object.keys(CANDIDATE_STRATEGIES), ...Object.keys(STRATEGIES).filter((s) => !(s in CANDIDATE_STRATEGIES))];
+
+export async function trainSegmenter(name: string, data: LabeledVolume[], options: StrategyOptions, ctx: StrategyContext): Promise<TrainedSegmenter> {
+  if (name === 'auto' || name in CANDIDATE_STRATEGIES) {
+    const r = await runAuto(data, options, ctx, name === 'auto' ? undefined : [CANDIDATE_STRATEGIES[name]!()]);
+    return { strategy: name === 'auto' ? `auto: ${r.report.chosen}` : name, segmenter: r.segmenter, classes: r.classes, probabilities: r.probabilities, report: r.report };
+  }
+  const run = STRATEGIES[name];
+  if (!run) throw new LumenError('bad-input', `unknown strategy '${name}'; choose one of: ${STRATEGY_NAMES.join(', ')}`);
+  const classes = trainableClasses(...data.map((v) => v.labels));
+  const r = await run(data, options, ctx);
+  return { strategy: name, segmenter: { kind: 'unet', model: { ...r.model, classes: r.model.classes ?? classes } }, classes, report: r.report };
+}

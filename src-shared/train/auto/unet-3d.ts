@@ -1,0 +1,65 @@
+// The 3D network candidate: a U-Net on every labeled voxel, whatever plane or ball they were
+// painted in. Thin stacks (fewer slices than a few times the in-plane down-sampling) keep z at full
+// resolution, as the two-photon stacks need; deeper volumes (MRI) are down-sampled on all axes.
+import type { UNetConfig } from '../../nn/unet.ts';
+import { fit } from '../fit.ts';
+import { labelsToTargets } from '../labels-to-targets.ts';
+import { outputChannels } from '../classes.ts';
+import type { LabeledVolume } from '../dataset.ts';
+import type { PatchSource } from '../patches.ts';
+import { smallestShape, trainingPatch } from '../patches.ts';
+import { unetPatchModel } from '../../infer/patch-model.ts';
+import { predictPlanar, stopSignal } from './predict-planar.ts';
+import type { Candidate, CandidateInput, CandidateOutput } from './candidate.ts';
+
+/** Below this many slices a stack is "thin": z keeps full resolution. */
+const THIN_STACK = 48;
+
+export function model3dFor(data: LabeledVolume[], inChannels: number, outChannels: number): UNetConfig {
+  const thin = Math.min(...data.map((v) => v.shape[0])) < THIN_STACK;
+  return thin
+    ? { dims: 3, inChannels, outChannels, channels: [16, 32, 64], norm: 'instance', downFactors: [[1, 2, 2], [1, 2, 2]] }
+    : { dims: 3, inChannels, outChannels, channels: [16, 32, 64], norm: 'instance' };
+}
+
+const volumeSource = (v: LabeledVolume, classes: readonly number[], fgw: number): PatchSource =>
+  ({ shape: v.shape, channels: v.channels, image: v.image, ...labelsToTargets(v.labels, classes, fgw) });
+
+export interface Unet3dOptions {
+  name?: string;
+  init?: { config: UNetConfig; params: Map<string, Float32Array> };
+  baseSteps?: number;
+  lr?: number;
+}
+
+export function unet3dCandidate(o: Unet3dOptions = {}): Candidate {
+  return { name: o.name ?? '3d', run: (input) => runUnet3d(input, o) };
+}
+
+async function runUnet3d(input: CandidateInput, o: Unet3dOptions): Promise<CandidateOutput> {
+  const { train, validation, classes, options, ctx } = input;
+  const outC = outputChannels(classes);
+  const fgw = options.foregroundWeight ?? 1;
+  const model = o.init ? { ...o.init.config, outChannels: outC } : model3dFor(train, train[0]!.channels, outC);
+  const init = o.init ? (o.init.config.outChannels === outC ? o.init.params : new Map([...o.init.params].filter(([n]) => !n.startsWith('head.')))) : undefined;
+  const thin = model.downFactors?.[0]?.[0] === 1;
+  const patch = trainingPatch(model, smallestShape(train.map((v) => v.shape)), thin ? [8, 96, 96] : [48, 48, 48]);
+  const steps = Math.max(10, Math.round((o.baseSteps ?? 200) * (options.effort ?? 1)));
+  const phase = o.name ?? '3D network';
+  const r = await fit(ctx.factory, {
+    model, init, train: train.map((v) => volumeSource(v, classes, fgw)), validation: validation.map((v) => volumeSource(v, classes, fgw)),
+    patch, batch: 2, steps, lr: o.lr ?? 3e-3, seed: options.seed, augment: { flipZ: !thin }, shouldStop: ctx.shouldStop,
+    onStep: (step, loss) => ctx.progress?.({ phase, step, steps, loss }),
+    onEval: (step, dice) => ctx.progress?.({ phase, step, steps, validationDice: dice }),
+  });
+  const file = { config: model, params: r.params, classes, provenance: { strategy: o.name ?? '3d', steps: r.steps } };
+  const patchModel = unetPatchModel(ctx.factory, file);
+  const probabilities: Float32Array[] = [];
+  for (const v of train) {
+    probabilities.push(await predictPlanar(patchModel, v.image, v.shape, v.channels, {
+      patch: thin ? [Math.min(v.shape[0], 16), 128, 128] : [64, 64, 64],
+      signal: stopSignal(ctx), onProgress: (done, total) => ctx.progress?.({ phase: `${phase}: predicting`, step: done, steps: total }),
+    }));
+  }
+  return { name: o.name ?? '3d', probabilities, segmenter: { kind: 'unet', model: file }, report: { steps: r.steps } };
+}
