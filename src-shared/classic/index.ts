@@ -9,6 +9,6 @@ export {
 } from './pixel-classifier.ts';
 export { encodePixelClassifier, decodePixelClassifier, pixelClassifierConfig, type PixelClassifierConfig, type PixelClassifierJson } from './codec.ts';
 export { trainPixelClassifier, DEFAULT_TREES, DEFAULT_MAX_SAMPLES, type PixelClassifierOptions } from './train.ts';
-export { predictPixelClassifier, classifierPatch, DEFAULT_PATCH_VOXELS, type PredictOptions } from './predict.ts';
+export { predictPixelClassifier, classifierBlock, DEFAULT_BLOCK_VOXELS, type PredictOptions } from './predict.ts';
 export { selectSamples, allotSamples } from './sampling.ts';
 export { sampleFeatures } from './sample-features.ts';

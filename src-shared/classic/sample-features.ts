@@ -87,8 +87,8 @@ export function planBoxes(shape: readonly number[], voxels: Int32Array, cell: re
   return boxes;
 }
 
-/** Box plus halo, border voxels repeated where it leaves the volume: planar [C][z][y][x] into `dst`. */
-function gatherWindow(v: PlanarImage, start: number[], size: number[], dst: Float32Array): void {
+/** The window at `start` (may lie partly outside) of extents `size`, border voxels repeated outside the volume: planar [C][z][y][x] into `dst`. */
+export function gatherWindow(v: PlanarImage, start: number[], size: number[], dst: Float32Array): void {
   const [D, H, W] = v.shape;
   const [sz, sy, sx] = start as [number, number, number];
   const [nz, ny, nx] = size as [number, number, number];

@@ -5,7 +5,7 @@ import { LumenError } from '../errors.ts';
 import type { LabeledVolume } from '../train/dataset.ts';
 import type { StrategyContext } from '../train/strategy.ts';
 import { classIndexTable, outputChannels, trainableClasses } from '../train/classes.ts';
-import { DEFAULT_SCALES, featureCount, featureHalo, type FeatureSpec } from './features.ts';
+import { DEFAULT_SCALES, featureCount, featureHalo, validateFeatureSpec, type FeatureSpec } from './features.ts';
 import { selectSamples } from './sampling.ts';
 import { sampleFeatures } from './sample-features.ts';
 import { trainForest } from './forest.ts';
@@ -55,6 +55,7 @@ export async function trainPixelClassifier(data: LabeledVolume[], options: Pixel
     dims: data.every((v) => v.shape[0] === 1) ? 2 : 3,
     channels, scales: [...(options.scales ?? DEFAULT_SCALES)], spacing: [...spacing] as [number, number, number],
   };
+  try { validateFeatureSpec(features); } catch (e) { throw new LumenError('bad-input', (e as Error).message); }
   const F = featureCount(features);
   const seed = options.seed ?? 1;
 

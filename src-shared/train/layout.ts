@@ -20,6 +20,8 @@ export type LabelLayout =
 /** At most this share of an axis's planes may be labeled for the labels to count as "a few slices". */
 const MAX_PLANE_SHARE = 1 / 3;
 const MAX_PLANES = 32;
+/** Planes an axis of `extent` may hold for "a few slices": a third, but 2 of a 4-slice stack too. */
+const maxPlanes = (extent: number) => Math.min(extent - 1, Math.max(2, Math.floor(extent * MAX_PLANE_SHARE)));
 
 export function detectLayout(labels: ArrayLike<number>, shape: readonly [number, number, number]): LabelLayout {
   const [D, H, W] = shape;
@@ -50,7 +52,7 @@ export function detectLayout(labels: ArrayLike<number>, shape: readonly [number,
     }
     planes.push(best);
     perAxis[best.axis]!++;
-    if (planes.length > MAX_PLANES || perAxis[best.axis]! > Math.max(1, Math.floor(dims[best.axis]! * MAX_PLANE_SHARE))) {
+    if (planes.length > MAX_PLANES || perAxis[best.axis]! > maxPlanes(dims[best.axis]!)) {
       return { kind: 'volume', labeledFraction: n / (D * H * W) };
     }
     for (let k = 0; k < n; k++) {

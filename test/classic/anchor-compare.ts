@@ -7,7 +7,7 @@
 // grouping bench/cases/mri.ts uses), labeled on 3 sagittal (x) slices at the 25/50/75% quantiles
 // of the brain voxels.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { readVolume, writeVolume } from '../../src-shared/io/index.ts';
@@ -65,19 +65,19 @@ async function runAnchor(c: Case, dir: string): Promise<Record<string, unknown>>
 async function runOurs(c: Case): Promise<Record<string, unknown>> {
   const runtime = createRuntime({ device: 'cpu' });
   const [D, H, W] = c.image.shape;
-  const t0 = performance.now();
+  const t0 = performance.now(), cpu0 = process.cpuUsage();
   const image = zscore(channelAsFloat32(c.image));
   const { model, report } = await trainPixelClassifier([{ shape: [D, H, W], channels: 1, image, labels: c.sparse }], { spacing: c.spacing, seed: 1 }, { factory: runtime.factory });
   const t1 = performance.now();
   const probs = await predictPixelClassifier(runtime.factory, model, image, [D, H, W], 1);
-  const t2 = performance.now();
+  const t2 = performance.now(), cpu = process.cpuUsage(cpu0);
   const pred = decode(probs, model.classes, c.truth.length);
   const mask = c.sparse.map((l) => (l ? 0 : 1));
   const perClass = Object.fromEntries(model.classes.slice(1).map((k) => [String(k), +diceOf(pred, c.truth, k, mask).toFixed(4)]));
   const values = Object.values(perClass);
   return {
     dice_per_class: perClass, mean_dice: +(values.reduce((a, b) => a + b, 0) / values.length).toFixed(4),
-    seconds: { total: +((t2 - t0) / 1000).toFixed(1), train: +((t1 - t0) / 1000).toFixed(1), predict: +((t2 - t1) / 1000).toFixed(1) },
+    seconds: { total: +((t2 - t0) / 1000).toFixed(1), train: +((t1 - t0) / 1000).toFixed(1), predict: +((t2 - t1) / 1000).toFixed(1), cpu: +((cpu.user + cpu.system) / 1e6).toFixed(1) },
     report,
   };
 }
@@ -88,7 +88,8 @@ const dir = mkdtempSync(join(tmpdir(), 'lumen-classic-anchor-'));
 try {
   const ours = await runOurs(c);
   const anchor = process.argv.includes('--no-anchor') ? undefined : await runAnchor(c, dir);
-  console.log(JSON.stringify({ case: c.name, shape: c.image.shape, ours, anchor }));
+  // the machine is shared: the load average says how comparable the seconds are
+  console.log(JSON.stringify({ case: c.name, shape: c.image.shape, ours, anchor, loadAverage: loadavg().map((l) => +l.toFixed(2)) }));
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

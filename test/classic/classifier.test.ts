@@ -6,11 +6,13 @@ import * as op from '../../src-shared/nn/ops.ts';
 import {
   trainPixelClassifier, predictPixelClassifier, exportPixelClassifierOnnx, importPixelClassifierOnnx, encodePixelClassifier,
   decodePixelClassifier, appendPixelClassifier, treeEnsembleNodes, pixelClassifierFromGraphNodes, pixelClassifierConfig,
-  trainForest, predictForest, appendForest, classifierPatch, pixelClassifierHalo, treesPerNode, type PixelClassifier,
+  trainForest, predictForest, appendForest, classifierBlock, pixelClassifierHalo, pixelClassifierPatchModel, treesPerNode, type PixelClassifier,
 } from '../../src-shared/classic/index.ts';
 import { allotSamples, selectSamples } from '../../src-shared/classic/sampling.ts';
 import type { StrategyProgress } from '../../src-shared/train/strategy.ts';
 import { createRuntime } from '../../src-main/runtime.ts';
+import { slidingWindowPredict } from '../../src-shared/infer/sliding-window.ts';
+import { makeVolume } from '../../src-shared/volume.ts';
 import { isLumenError } from '../../src-shared/errors.ts';
 import { seededRandom } from '../../src-shared/random.ts';
 import { blobs, labelPlanes, diceOf, decode, type Synthetic } from './synthetic.ts';
@@ -155,20 +157,24 @@ describe('pixel classifier', () => {
     }
   });
 
-  it('tiled prediction (many patches trimmed by the halo) equals whole-volume prediction', async () => {
+  it('prediction in blocks, and a sliding window trimmed by the halo, equal one whole-volume pass', async () => {
     const s = labelPlanes(blobs([16, 56, 60], 2, 31), 1, [10, 40]);
     const { model } = await trainPixelClassifier([s.volume], { seed: 5, trees: 16, scales: [0.7, 1.6, 3.5] }, ctx);
     const V = s.truth.length;
-    const whole = await predictPixelClassifier(runtime.factory, model, s.volume.image, s.volume.shape, 1, { patchVoxels: V });
+    const whole = await predictPixelClassifier(runtime.factory, model, s.volume.image, s.volume.shape, 1, { blockVoxels: V });
+    const budget = 6000;
+    expect(classifierBlock(s.volume.shape, 3, budget).some((b, a) => b < s.volume.shape[a]!)).toBe(true); // really in blocks
+    const blocks = await predictPixelClassifier(runtime.factory, model, s.volume.image, s.volume.shape, 1, { blockVoxels: budget });
     const halo = pixelClassifierHalo(model);
-    const budget = 8000;
-    const patch = classifierPatch(s.volume.shape, halo, 3, budget);
-    expect(patch.some((p, a) => p < s.volume.shape[a]!)).toBe(true); // really tiled
-    const tiled = await predictPixelClassifier(runtime.factory, model, s.volume.image, s.volume.shape, 1, { patchVoxels: budget });
-    let differ = 0;
-    for (let i = 0; i < V; i++) if (Math.abs(tiled[i]! - whole[i]!) > 1e-4) differ++;
-    // float rounding can move a feature across a threshold in a handful of voxels, a seam would move thousands
-    expect(differ / V).toBeLessThan(1e-3);
+    const window = await slidingWindowPredict(pixelClassifierPatchModel(runtime.factory, model), makeVolume([...s.volume.shape, 1], 'float32', s.volume.image),
+      { patch: [16, 30, 30], trim: halo, overlap: 0, normalize: 'none' });
+    expect(window.run.patches).toBeGreaterThan(1);
+    for (const tiled of [blocks, window.data as Float32Array]) {
+      let differ = 0;
+      for (let i = 0; i < V; i++) if (Math.abs(tiled[i]! - whole[i]!) > 1e-4) differ++;
+      // float rounding can move a feature across a threshold in a handful of voxels, a seam would move thousands
+      expect(differ / V).toBeLessThan(1e-3);
+    }
   });
 
   it('refuses labels it cannot learn from with a readable LumenError', async () => {

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { detectLayout, describeLayout } from '../../src-shared/train/layout.ts';
 import { fromAxisFront, labeledVolumeAlong, shapeAlong, toAxisFront } from '../../src-shared/train/axis-view.ts';
 import { splitForValidation } from '../../src-shared/train/validation-split.ts';
-import { heldOutScore } from '../../src-shared/train/auto/score.ts';
+import { compareScores, heldOutScore } from '../../src-shared/train/auto/score.ts';
 import { classIndexTable, labelClasses, outputChannels, trainableClasses } from '../../src-shared/train/classes.ts';
 import { isLumenError } from '../../src-shared/errors.ts';
 
@@ -27,6 +27,10 @@ describe('label layout', () => {
     const x = detectLayout(paint((z, _y, x) => (x === 2 || x === 13 ? 1 + (z % 2) : 0)), shape);
     expect(x).toMatchObject({ kind: 'planes', axes: [2] });
     expect(describeLayout(x)).toBe('2 x planes');
+    // 2 of a 4-slice stack are still "a few slices"
+    const thin = new Uint8Array(4 * 8 * 8);
+    thin.fill(1, 0, 64); thin.fill(2, 128, 192);
+    expect(detectLayout(thin, [4, 8, 8])).toMatchObject({ kind: 'planes', axes: [0] });
   });
 
   it('finds strokes on one plane of each axis, and calls ball scribbles and dense masks 3D', () => {
@@ -103,5 +107,16 @@ describe('classes and held-out scores', () => {
     const multi = heldOutScore(probs, new Uint8Array([1, 2, 3, 3]), [1, 2, 3]);
     expect(multi.perClass).toEqual({ 2: 0.6667, 3: 0.6667 });
     expect(multi.dice).toBeCloseTo(2 / 3);
+  });
+
+  it('ranks by Dice on many held-out voxels, and by the probability of the true class on few', () => {
+    const many = { 1: 500, 2: 400 }, few = { 1: 500, 2: 3 };
+    const sharp = { dice: 0.9, perClass: {}, soft: 0.7 }, soft = { dice: 0.8, perClass: {}, soft: 0.8 };
+    expect(compareScores({ ...sharp, voxels: many }, { ...soft, voxels: many })).toBeGreaterThan(0);
+    expect(compareScores({ ...sharp, voxels: few }, { ...soft, voxels: few })).toBeLessThan(0);
+    // with few voxels, soft scores within 0.02 tie (the earlier candidate stays)
+    expect(compareScores({ ...sharp, voxels: few }, { ...sharp, soft: 0.71, voxels: few })).toBe(0);
+    // a Dice tie is settled by the soft score
+    expect(compareScores({ ...sharp, voxels: many }, { ...sharp, dice: 0.902, soft: 0.6, voxels: many })).toBeGreaterThan(0);
   });
 });

@@ -4,13 +4,16 @@ import { trainPixelClassifier, predictPixelClassifier } from '../../classic/inde
 import type { Candidate, CandidateInput, CandidateOutput } from './candidate.ts';
 import { stopSignal } from './predict-planar.ts';
 
+/** Trees cost little to train: a quick run (low effort) still gets at least half the forest. */
+const MIN_FOREST_EFFORT = 0.5;
+
 export function pixelClassifierCandidate(): Candidate {
   return { name: 'pixel-classifier', run: runPixelClassifier };
 }
 
 async function runPixelClassifier(input: CandidateInput): Promise<CandidateOutput> {
   const { train, options, ctx } = input;
-  const { model, report } = await trainPixelClassifier(train, { seed: options.seed, effort: options.effort, spacing: train[0]!.spacing }, ctx);
+  const { model, report } = await trainPixelClassifier(train, { seed: options.seed, effort: Math.max(MIN_FOREST_EFFORT, options.effort ?? 1), spacing: train[0]!.spacing }, ctx);
   const probabilities: Float32Array[] = [];
   for (const v of train) {
     probabilities.push(await predictPixelClassifier(ctx.factory, model, v.image, v.shape, v.channels, {

@@ -12,6 +12,7 @@ import type { PatchSource } from '../patches.ts';
 import { smallestShape, trainingPatch } from '../patches.ts';
 import { unetPatchModel } from '../../infer/patch-model.ts';
 import type { Segmenter } from '../../segmenter/segmenter.ts';
+import { LumenError } from '../../errors.ts';
 import { predictPlanar, stopSignal } from './predict-planar.ts';
 import type { Candidate, CandidateInput, CandidateOutput } from './candidate.ts';
 
@@ -55,6 +56,7 @@ export function planes2dCandidate(o: Planes2dOptions = {}): Candidate {
 async function runPlanes2d(input: CandidateInput, o: Planes2dOptions): Promise<CandidateOutput> {
   const { train, validation, classes, options, ctx } = input;
   const axes = labeledAxes(input);
+  if (axes.length === 0) throw new LumenError('bad-input', 'the labels are not on a few planes (they fill the volume or a 3D region): a 2D network needs labeled slices or strokes on planes');
   const channels = train[0]!.channels;
   const outC = outputChannels(classes);
   const fgw = options.foregroundWeight ?? 1;

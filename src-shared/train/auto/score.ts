@@ -56,8 +56,17 @@ export function heldOutScore(prob: Float32Array, labels: Uint8Array, classes: re
 
 /** Dice within this of each other is a tie, settled by the soft score. */
 const DICE_TIE = 0.005;
+/**
+ * Below this many held-out voxels in some class, Dice moves by whole tenths with one voxel (strokes,
+ * small classes), so candidates are ranked by the soft score alone, which every voxel moves a little.
+ */
+export const FEW_HELD_OUT = 50;
+/** …and soft scores this close are a tie, which keeps the earlier candidate (the pixel classifier first). */
+const SOFT_TIE = 0.02;
 
-/** > 0 when `a` ranks above `b`. */
+/** > 0 when `a` ranks above `b` (both scored on the same held-out voxels). */
 export function compareScores(a: HeldOutScore, b: HeldOutScore): number {
+  const fewest = Math.min(...Object.values(a.voxels));
+  if (fewest < FEW_HELD_OUT) return Math.abs(a.soft - b.soft) > SOFT_TIE ? a.soft - b.soft : 0;
   return Math.abs(a.dice - b.dice) > DICE_TIE ? a.dice - b.dice : a.soft - b.soft;
 }
