@@ -5,6 +5,7 @@ import type { LabeledVolume } from '../dataset.ts';
 import type { LabelLayout } from '../layout.ts';
 import type { StrategyContext, StrategyOptions } from '../strategy.ts';
 import type { Segmenter } from '../../segmenter/segmenter.ts';
+import type { UNetConfig } from '../../nn/unet.ts';
 
 export interface CandidateInput {
   /** images with the training part of the labels */
@@ -28,4 +29,14 @@ export interface CandidateOutput {
 export interface Candidate {
   name: string;
   run(input: CandidateInput): Promise<CandidateOutput>;
+}
+
+/** What a network candidate may be told: its name, a pretrained model to start from, its training length. */
+export interface NetworkCandidateOptions {
+  name?: string;
+  /** a pretrained model to start from (fine-tuning), else He init; its head is replaced when the class count differs */
+  init?: { config: UNetConfig; params: Map<string, Float32Array> };
+  /** steps at effort 1 */
+  baseSteps?: number;
+  lr?: number;
 }

@@ -14,7 +14,8 @@ import { unetPatchModel } from '../../infer/patch-model.ts';
 import type { Segmenter } from '../../segmenter/segmenter.ts';
 import { LumenError } from '../../errors.ts';
 import { predictPlanar, stopSignal } from './predict-planar.ts';
-import type { Candidate, CandidateInput, CandidateOutput } from './candidate.ts';
+import type { Candidate, CandidateInput, CandidateOutput, NetworkCandidateOptions } from './candidate.ts';
+import { forClasses } from '../strategies/scratch.ts';
 
 /** The lean 2D network (8-16-32-64): on VesselNN it matched one twice as wide at a third of the time. */
 export const lean2d = (inChannels: number, outChannels: number): UNetConfig =>
@@ -41,19 +42,11 @@ function planesOn(input: CandidateInput, volume: number, axis: Axis): number[] {
   return l.kind === 'planes' ? l.planes.filter((p) => p.axis === axis).map((p) => p.index) : [];
 }
 
-export interface Planes2dOptions {
-  name?: string;
-  /** a pretrained 2D model to start from (fine-tuning), else He init */
-  init?: { config: UNetConfig; params: Map<string, Float32Array> };
-  baseSteps?: number;
-  lr?: number;
-}
-
-export function planes2dCandidate(o: Planes2dOptions = {}): Candidate {
+export function planes2dCandidate(o: NetworkCandidateOptions = {}): Candidate {
   return { name: o.name ?? '2d', run: (input) => runPlanes2d(input, o) };
 }
 
-async function runPlanes2d(input: CandidateInput, o: Planes2dOptions): Promise<CandidateOutput> {
+async function runPlanes2d(input: CandidateInput, o: NetworkCandidateOptions): Promise<CandidateOutput> {
   const { train, validation, classes, options, ctx } = input;
   const axes = labeledAxes(input);
   if (axes.length === 0) throw new LumenError('bad-input', 'the labels are not on a few planes (they fill the volume or a 3D region): a 2D network needs labeled slices or strokes on planes');
@@ -70,11 +63,11 @@ async function runPlanes2d(input: CandidateInput, o: Planes2dOptions): Promise<C
     const turnedVal = validation.map((v) => labeledVolumeAlong(v, axis));
     const sources = turned.flatMap((v, i) => planeSources(v, planesOn(input, i, axis), classes, fgw));
     const valSources = turnedVal.flatMap((v, i) => planeSources(v, planesOn(input, i, axis), classes, fgw));
-    const model = o.init ? withOutputs(o.init.config, outC) : lean2d(channels, outC);
+    const { model, init } = o.init ? forClasses(o.init.config, o.init.params, classes) : { model: lean2d(channels, outC), init: undefined };
     const patch = trainingPatch(model, smallestShape(turned.map((v) => [1, v.shape[1], v.shape[2]])), [1, 128, 128]);
     const phase = `${o.name ?? '2D network'} on ${AXIS_NAMES[axis]}-planes`;
     const r = await fit(ctx.factory, {
-      model, init: o.init && sameHead(o.init.config, outC) ? o.init.params : o.init ? withoutHead(o.init.params) : undefined,
+      model, init,
       train: sources, validation: valSources.length ? valSources : undefined, patch, batch: 4, steps, lr: o.lr ?? 3e-3, seed: options.seed,
       augment: { flipZ: false }, shouldStop: ctx.shouldStop,
       onStep: (step, loss) => ctx.progress?.({ phase, step, steps, loss }),
@@ -97,8 +90,3 @@ async function runPlanes2d(input: CandidateInput, o: Planes2dOptions): Promise<C
   for (const s of sums) for (let k = 0; k < s.length; k++) s[k]! /= axes.length;
   return { name: o.name ?? '2d', probabilities: sums, segmenter: members.length === 1 ? members[0]! : { kind: 'mean', members }, report: { axes: axes.map((a) => AXIS_NAMES[a]), ...report } };
 }
-
-const sameHead = (config: UNetConfig, outC: number) => config.outChannels === outC;
-const withOutputs = (config: UNetConfig, outC: number): UNetConfig => ({ ...config, outChannels: outC });
-/** A pretrained binary head cannot serve K classes: start the head afresh. */
-const withoutHead = (params: Map<string, Float32Array>) => new Map([...params].filter(([name]) => !name.startsWith('head.')));

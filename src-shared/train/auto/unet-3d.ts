@@ -10,7 +10,8 @@ import type { PatchSource } from '../patches.ts';
 import { smallestShape, trainingPatch } from '../patches.ts';
 import { unetPatchModel } from '../../infer/patch-model.ts';
 import { predictPlanar, stopSignal } from './predict-planar.ts';
-import type { Candidate, CandidateInput, CandidateOutput } from './candidate.ts';
+import type { Candidate, CandidateInput, CandidateOutput, NetworkCandidateOptions } from './candidate.ts';
+import { forClasses } from '../strategies/scratch.ts';
 
 /** Below this many slices a stack is "thin": z keeps full resolution. */
 const THIN_STACK = 48;
@@ -25,23 +26,15 @@ export function model3dFor(data: LabeledVolume[], inChannels: number, outChannel
 const volumeSource = (v: LabeledVolume, classes: readonly number[], fgw: number): PatchSource =>
   ({ shape: v.shape, channels: v.channels, image: v.image, ...labelsToTargets(v.labels, classes, fgw) });
 
-export interface Unet3dOptions {
-  name?: string;
-  init?: { config: UNetConfig; params: Map<string, Float32Array> };
-  baseSteps?: number;
-  lr?: number;
-}
-
-export function unet3dCandidate(o: Unet3dOptions = {}): Candidate {
+export function unet3dCandidate(o: NetworkCandidateOptions = {}): Candidate {
   return { name: o.name ?? '3d', run: (input) => runUnet3d(input, o) };
 }
 
-async function runUnet3d(input: CandidateInput, o: Unet3dOptions): Promise<CandidateOutput> {
+async function runUnet3d(input: CandidateInput, o: NetworkCandidateOptions): Promise<CandidateOutput> {
   const { train, validation, classes, options, ctx } = input;
   const outC = outputChannels(classes);
   const fgw = options.foregroundWeight ?? 1;
-  const model = o.init ? { ...o.init.config, outChannels: outC } : model3dFor(train, train[0]!.channels, outC);
-  const init = o.init ? (o.init.config.outChannels === outC ? o.init.params : new Map([...o.init.params].filter(([n]) => !n.startsWith('head.')))) : undefined;
+  const { model, init } = o.init ? forClasses(o.init.config, o.init.params, classes) : { model: model3dFor(train, train[0]!.channels, outC), init: undefined };
   const thin = model.downFactors?.[0]?.[0] === 1;
   const patch = trainingPatch(model, smallestShape(train.map((v) => v.shape)), thin ? [8, 96, 96] : [48, 48, 48]);
   const steps = Math.max(10, Math.round((o.baseSteps ?? 200) * (options.effort ?? 1)));
