@@ -5,6 +5,7 @@ import { checkVolumeOutput, writeVolume } from '../../src-shared/io/index.ts';
 import { makeVolume } from '../../src-shared/volume.ts';
 import { thresholdSlice } from '../../src-shared/infer/index.ts';
 import { outputChannels } from '../../src-shared/train/classes.ts';
+import { planarToVolume } from '../../src-shared/train/volume-convert.ts';
 import { exportSegmenterOnnx } from '../../src-shared/segmenter/model-file.ts';
 import { predictSegmenter } from '../../src-shared/segmenter/predict.ts';
 import { createRuntime, type DeviceChoice } from '../runtime.ts';
@@ -41,9 +42,7 @@ export async function run(argv: string[]): Promise<number> {
   const outC = outputChannels(result.classes);
   const prob = result.probabilities?.[0] ?? await predictSegmenter(runtime.factory, result.segmenter, labeled.image, labeled.shape, labeled.channels);
   if (flag(args, 'prob')) {
-    const data = new Float32Array(n * outC);
-    for (let c = 0; c < outC; c++) for (let i = 0; i < n; i++) data[i * outC + c] = prob[c * n + i]!;
-    await writeVolume(out, makeVolume([d, h, w, outC], 'float32', data, image.geometry), { like: image });
+    await writeVolume(out, { ...planarToVolume(prob, labeled.shape, outC), geometry: image.geometry }, { like: image });
   } else {
     // binary: 0 / --out-scale; several classes: each voxel's class value as painted (background 1)
     const labels = thresholdSlice(prob, outC, n, 0.5, new Uint8Array(n), outScale, result.classes);

@@ -19,7 +19,7 @@ import {
   copySliceToNeighbour, DeltaBuilder, encodeDelta, floodFill, paintStroke, planeToVolume, type LabelDelta,
 } from '../../src-shared/labels/index.ts';
 import { importSegmenterOnnx } from '../../src-shared/segmenter/model-file.ts';
-import { describeSegmenter } from '../../src-shared/segmenter/segmenter.ts';
+import { segmenterSummary } from '../../src-shared/segmenter/segmenter.ts';
 import { parseExperimentResult, type ExperimentResult } from '../../src-shared/eval/experiment-result.ts';
 import { makeVolume, type Volume } from '../../src-shared/volume.ts';
 import { LabelSession, ProjectStore, PROJECT_EXTENSION, type ExperimentInfo, type PredictionInfo } from '../store/index.ts';
@@ -527,8 +527,7 @@ export class LumenHost {
     const model = importSegmenterOnnx(bytes); // refuses non-ONNX and non-Lumen models with a readable message
     const provenance = { ...model.provenance, importedFrom: file.name, importedAt: new Date().toISOString() };
     const name = file.name.replace(/\.onnx$/i, '');
-    const config = { model: describeSegmenter(model.segmenter), classes: model.classes, ...(model.segmenter.kind === 'unet' ? model.segmenter.model.config : {}) };
-    const id = store.addModel({ name, onnx: bytes, config, provenance });
+    const id = store.addModel({ name, onnx: bytes, config: segmenterSummary(model.segmenter, model.classes), provenance });
     const info = store.listModels().find((m) => m.id === id)!;
     return this.modelMeta(id, name, provenance, info.createdAt);
   }

@@ -9,7 +9,7 @@ import { ProjectStore } from '../store/index.ts';
 import { createRuntime, type DeviceChoice } from '../runtime.ts';
 import { trainSegmenter } from '../../src-shared/train/auto/train-segmenter.ts';
 import { exportSegmenterOnnx } from '../../src-shared/segmenter/model-file.ts';
-import { describeSegmenter } from '../../src-shared/segmenter/segmenter.ts';
+import { segmenterSummary } from '../../src-shared/segmenter/segmenter.ts';
 import { trainableClasses } from '../../src-shared/train/classes.ts';
 import { volumeToPlanar } from '../../src-shared/train/volume-convert.ts';
 import { zscore } from '../../src-shared/train/normalize.ts';
@@ -56,8 +56,7 @@ async function main(job: TrainJob): Promise<void> {
   if (stop) throw new LumenError('cancelled', 'training was stopped');
   const provenance = { strategy: result.strategy, classes: result.classes };
   const onnx = exportSegmenterOnnx(result.segmenter, result.classes, provenance, data.channels);
-  const config = { model: describeSegmenter(result.segmenter), classes: result.classes, ...(result.segmenter.kind === 'unet' ? result.segmenter.model.config : {}) };
-  port.postMessage({ type: 'done', onnx, config, provenance, report: result.report, strategy: result.strategy, device: runtime.report() });
+  port.postMessage({ type: 'done', onnx, config: segmenterSummary(result.segmenter, result.classes), provenance, report: result.report, strategy: result.strategy, device: runtime.report() });
 }
 
 try {

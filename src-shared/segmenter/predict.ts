@@ -1,6 +1,6 @@
 // Whole-volume probabilities of any segmenter over an in-memory, normalised planar image.
 import type { SessionFactory } from '../nn/session.ts';
-import { predictPlanar } from '../train/auto/predict-planar.ts';
+import { predictPlanar } from '../infer/predict-planar.ts';
 import { segmenterPatchModel, segmenterWindow } from './patch-model.ts';
 import type { Segmenter } from './segmenter.ts';
 

@@ -19,3 +19,8 @@ export function describeSegmenter(s: Segmenter): string {
     case 'mean': return `mean of (${s.members.map(describeSegmenter).join(', ')})`;
   }
 }
+
+/** What the project store keeps as a model's config: the description, the classes, and a single network's own config. */
+export function segmenterSummary(s: Segmenter, classes: readonly number[]): Record<string, unknown> {
+  return { model: describeSegmenter(s), classes, ...(s.kind === 'unet' ? s.model.config : {}) };
+}

@@ -35,18 +35,17 @@ export function isSparseSlices(v: LabeledVolume): boolean {
 /** The classes painted anywhere in these volumes (trainableClasses: readable errors when they cannot teach). */
 export const classesOf = (vols: readonly LabeledVolume[]): number[] => trainableClasses(...vols.map((v) => v.labels));
 
+/** z-slice `z` of a volume as a 2D training image (a depth-1 patch source). */
+export function sliceSource(v: LabeledVolume, z: number, classes: readonly number[], foregroundWeight = 1): PatchSource {
+  const [D, H, W] = v.shape, plane = H * W;
+  const image = new Float32Array(v.channels * plane);
+  for (let c = 0; c < v.channels; c++) image.set(v.image.subarray((c * D + z) * plane, (c * D + z + 1) * plane), c * plane);
+  return { shape: [1, H, W], channels: v.channels, image, ...labelsToTargets(v.labels.subarray(z * plane, (z + 1) * plane), classes, foregroundWeight) };
+}
+
 /** The labeled z-slices of each volume as 2D training images (depth-1 patch sources). */
 export function sliceSources(vols: LabeledVolume[], foregroundWeight = 1, classes: readonly number[] = classesOf(vols)): PatchSource[] {
-  const out: PatchSource[] = [];
-  for (const v of vols) {
-    const [D, H, W] = v.shape, plane = H * W;
-    for (const z of labeledSlices(v)) {
-      const image = new Float32Array(v.channels * plane);
-      for (let c = 0; c < v.channels; c++) image.set(v.image.subarray(c * D * plane + z * plane, c * D * plane + (z + 1) * plane), c * plane);
-      out.push({ shape: [1, H, W], channels: v.channels, image, ...labelsToTargets(v.labels.subarray(z * plane, (z + 1) * plane), classes, foregroundWeight) });
-    }
-  }
-  return out;
+  return vols.flatMap((v) => labeledSlices(v).map((z) => sliceSource(v, z, classes, foregroundWeight)));
 }
 
 /** `classes`: those of ALL the training volumes, so a value maps to the same index in each. */

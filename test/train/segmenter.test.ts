@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { buildInferenceGraph } from '../../src-shared/nn/trainer.ts';
 import type { UNetConfig } from '../../src-shared/nn/unet.ts';
 import { unetPatchModel } from '../../src-shared/infer/patch-model.ts';
-import { predictPlanar } from '../../src-shared/train/auto/predict-planar.ts';
+import { predictPlanar } from '../../src-shared/infer/predict-planar.ts';
 import { fromAxisFront, toAxisFront, shapeAlong } from '../../src-shared/train/axis-view.ts';
 import { predictSegmenter } from '../../src-shared/segmenter/predict.ts';
 import { exportSegmenterOnnx, importSegmenterOnnx } from '../../src-shared/segmenter/model-file.ts';

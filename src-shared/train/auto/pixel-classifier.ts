@@ -2,7 +2,7 @@
 // classical baseline the networks must beat, and often the best answer on strokes.
 import { trainPixelClassifier, predictPixelClassifier } from '../../classic/index.ts';
 import type { Candidate, CandidateInput, CandidateOutput } from './candidate.ts';
-import { stopSignal } from './predict-planar.ts';
+import { stopSignal } from './stop-signal.ts';
 
 /** Trees cost little to train: a quick run (low effort) still gets at least half the forest. */
 const MIN_FOREST_EFFORT = 0.5;

@@ -3,17 +3,17 @@
 // several axes (strokes in the axial, coronal and sagittal views) their probabilities are averaged.
 import type { UNetConfig } from '../../nn/unet.ts';
 import { fit } from '../fit.ts';
-import { labelsToTargets } from '../labels-to-targets.ts';
 import { outputChannels } from '../classes.ts';
 import { AXIS_NAMES, type Axis } from '../layout.ts';
 import { fromAxisFront, labeledVolumeAlong } from '../axis-view.ts';
-import type { LabeledVolume } from '../dataset.ts';
+import { labeledSlices, sliceSource, type LabeledVolume } from '../dataset.ts';
 import type { PatchSource } from '../patches.ts';
 import { smallestShape, trainingPatch } from '../patches.ts';
 import { unetPatchModel } from '../../infer/patch-model.ts';
 import type { Segmenter } from '../../segmenter/segmenter.ts';
 import { LumenError } from '../../errors.ts';
-import { predictPlanar, stopSignal } from './predict-planar.ts';
+import { predictPlanar } from '../../infer/predict-planar.ts';
+import { stopSignal } from './stop-signal.ts';
 import type { Candidate, CandidateInput, CandidateOutput, NetworkCandidateOptions } from './candidate.ts';
 import { forClasses } from '../strategies/scratch.ts';
 
@@ -21,14 +21,10 @@ import { forClasses } from '../strategies/scratch.ts';
 export const lean2d = (inChannels: number, outChannels: number): UNetConfig =>
   ({ dims: 2, inChannels, outChannels, channels: [8, 16, 32, 64], norm: 'instance' });
 
-/** Planes `indices` of a volume already turned so they are its z-slices, as 2D patch sources. */
+/** Planes `indices` of a volume already turned so they are its z-slices (those holding labels), as 2D patch sources. */
 export function planeSources(v: LabeledVolume, indices: number[], classes: readonly number[], foregroundWeight: number): PatchSource[] {
-  const [D, H, W] = v.shape, plane = H * W;
-  return indices.filter((z) => z < D && v.labels.subarray(z * plane, (z + 1) * plane).some((l) => l > 0)).map((z) => {
-    const image = new Float32Array(v.channels * plane);
-    for (let c = 0; c < v.channels; c++) image.set(v.image.subarray((c * D + z) * plane, (c * D + z + 1) * plane), c * plane);
-    return { shape: [1, H, W] as [number, number, number], channels: v.channels, image, ...labelsToTargets(v.labels.subarray(z * plane, (z + 1) * plane), classes, foregroundWeight) };
-  });
+  const labeled = new Set(labeledSlices(v));
+  return indices.filter((z) => labeled.has(z)).map((z) => sliceSource(v, z, classes, foregroundWeight));
 }
 
 export function labeledAxes(input: CandidateInput): Axis[] {

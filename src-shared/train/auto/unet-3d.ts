@@ -3,13 +3,12 @@
 // resolution, as the two-photon stacks need; deeper volumes (MRI) are down-sampled on all axes.
 import type { UNetConfig } from '../../nn/unet.ts';
 import { fit } from '../fit.ts';
-import { labelsToTargets } from '../labels-to-targets.ts';
 import { outputChannels } from '../classes.ts';
-import type { LabeledVolume } from '../dataset.ts';
-import type { PatchSource } from '../patches.ts';
+import { volumeSource, type LabeledVolume } from '../dataset.ts';
 import { smallestShape, trainingPatch } from '../patches.ts';
 import { unetPatchModel } from '../../infer/patch-model.ts';
-import { predictPlanar, stopSignal } from './predict-planar.ts';
+import { predictPlanar } from '../../infer/predict-planar.ts';
+import { stopSignal } from './stop-signal.ts';
 import type { Candidate, CandidateInput, CandidateOutput, NetworkCandidateOptions } from './candidate.ts';
 import { forClasses } from '../strategies/scratch.ts';
 
@@ -22,9 +21,6 @@ export function model3dFor(data: LabeledVolume[], inChannels: number, outChannel
     ? { dims: 3, inChannels, outChannels, channels: [16, 32, 64], norm: 'instance', downFactors: [[1, 2, 2], [1, 2, 2]] }
     : { dims: 3, inChannels, outChannels, channels: [16, 32, 64], norm: 'instance' };
 }
-
-const volumeSource = (v: LabeledVolume, classes: readonly number[], fgw: number): PatchSource =>
-  ({ shape: v.shape, channels: v.channels, image: v.image, ...labelsToTargets(v.labels, classes, fgw) });
 
 export function unet3dCandidate(o: NetworkCandidateOptions = {}): Candidate {
   return { name: o.name ?? '3d', run: (input) => runUnet3d(input, o) };
@@ -40,7 +36,7 @@ async function runUnet3d(input: CandidateInput, o: NetworkCandidateOptions): Pro
   const steps = Math.max(10, Math.round((o.baseSteps ?? 200) * (options.effort ?? 1)));
   const phase = o.name ?? '3D network';
   const r = await fit(ctx.factory, {
-    model, init, train: train.map((v) => volumeSource(v, classes, fgw)), validation: validation.map((v) => volumeSource(v, classes, fgw)),
+    model, init, train: train.map((v) => volumeSource(v, fgw, classes)), validation: validation.map((v) => volumeSource(v, fgw, classes)),
     patch, batch: 2, steps, lr: o.lr ?? 3e-3, seed: options.seed, augment: { flipZ: !thin }, shouldStop: ctx.shouldStop,
     onStep: (step, loss) => ctx.progress?.({ phase, step, steps, loss }),
     onEval: (step, dice) => ctx.progress?.({ phase, step, steps, validationDice: dice }),

@@ -1,14 +1,10 @@
 // Whole-volume probabilities of a patch model over an in-memory, already normalised planar image:
-// planar [Kout][D][H][W], the layout candidates and their scores work in.
-import type { PatchModel } from '../../infer/patch-model.ts';
-import { streamSlidingWindow, type SlidingWindowOptions } from '../../infer/sliding-window.ts';
-import { memorySource } from '../../infer/source.ts';
-import { planarToVolume } from '../volume-convert.ts';
-import type { CancelSignal } from '../../infer/cancel.ts';
-import type { StrategyContext } from '../strategy.ts';
-
-/** The training context's stop request as the sliding window's cancel signal. */
-export const stopSignal = (ctx: StrategyContext): CancelSignal => ({ get cancelled() { return ctx.shouldStop?.() === true; } });
+// planar [Kout][D][H][W], the layout training candidates and their scores work in
+// (slidingWindowPredict gives the interleaved [z][y][x][c] of volumes).
+import type { PatchModel } from './patch-model.ts';
+import { streamSlidingWindow, type SlidingWindowOptions } from './sliding-window.ts';
+import { memorySource } from './source.ts';
+import { planarToVolume } from '../train/volume-convert.ts';
 
 export async function predictPlanar(model: PatchModel, image: Float32Array, shape: [number, number, number], channels: number,
   opts: Omit<SlidingWindowOptions, 'normalize'> = {}): Promise<Float32Array> {
