@@ -1,8 +1,7 @@
-// Runs a strategy for the CLI, with a progress bar per phase on stderr.
-import { strategyByName } from '../src-shared/train/strategies/index.ts';
+// Runs a strategy for the CLI (`auto` and its candidates included, as a segmenter), with a progress bar per phase on stderr.
 import { trainSegmenter, type TrainedSegmenter } from '../src-shared/train/auto/train-segmenter.ts';
 import type { LabeledVolume } from '../src-shared/train/dataset.ts';
-import type { StrategyOptions, StrategyProgress, StrategyResult } from '../src-shared/train/strategy.ts';
+import type { StrategyOptions, StrategyProgress } from '../src-shared/train/strategy.ts';
 import type { SessionFactory } from '../src-shared/nn/session.ts';
 import { ProgressBar } from './progress.ts';
 
@@ -18,14 +17,6 @@ function progressBars(): (p: StrategyProgress) => void {
     const detail = [Number.isFinite(lastLoss) ? `loss ${lastLoss.toFixed(3)}` : '', Number.isFinite(lastDice) ? `held-out Dice ${lastDice.toFixed(3)}` : ''].filter(Boolean).join(', ');
     bar!.update(p.step, detail);
   };
-}
-
-/** A single-network strategy by name (experiments, demo): the model file it trains. */
-export async function runStrategy(name: string, data: LabeledVolume[], options: StrategyOptions, factory: SessionFactory): Promise<StrategyResult & { strategy: string }> {
-  const { name: resolved, run } = strategyByName(name, data, options);
-  process.stderr.write(`strategy: ${resolved}${name === 'auto' ? ' (auto)' : ''}\n`);
-  const result = await run(data, options, { factory, progress: progressBars() });
-  return { ...result, strategy: resolved };
 }
 
 /** Any strategy, `auto` and its candidates included, as a segmenter. */
