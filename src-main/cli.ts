@@ -6,6 +6,7 @@ import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { isLumenError } from '../src-shared/errors.ts';
+import { checkFlags, flagsNamedIn } from './known-flags.ts';
 
 /** `usage`: the command's options, printed by `lumen COMMAND --help` (the summary where absent). */
 interface Command { run(args: string[]): Promise<number>; summary: string; usage?: string | (() => string) }
@@ -38,12 +39,13 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`lumen: unknown command '${name}'\n${await usage()}`);
     return 2;
   }
+  const help = (typeof command.usage === 'function' ? command.usage() : command.usage) ?? `lumen ${name}: ${command.summary}`;
   if (rest.includes('--help') || rest.includes('-h')) {
-    const text = typeof command.usage === 'function' ? command.usage() : command.usage;
-    console.log(text ?? `lumen ${name}: ${command.summary}`);
+    console.log(help);
     return 0;
   }
   try {
+    checkFlags(name, rest, flagsNamedIn(help));
     return await command.run(rest);
   } catch (e) {
     console.error(failureLine(name, e));

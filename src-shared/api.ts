@@ -51,6 +51,28 @@ export interface ModelMeta {
   createdAt: string;
   validationDice: number | null;
   provenance: unknown;
+  /** how `auto` chose: every candidate it compared (empty for other strategies and imported models) */
+  candidates: CandidateRow[];
+  /** what the candidates were scored on ("whole planes held out: z 17", "bands across the labeled planes held out") */
+  heldOut: string | null;
+  /** held-out labeled voxels per class value the Dice rests on (null: not reported) */
+  heldOutVoxels: Record<string, number> | null;
+  /** some class has too few held-out voxels for its Dice to mean much: say so instead of a bare 1.000 */
+  tooFewToJudge: boolean;
+}
+
+/** One candidate of an `auto` run, from its report. */
+export interface CandidateRow {
+  name: string;
+  /** what it is, in words ("2D U-Net along x") */
+  model: string;
+  validationDice: number;
+  /** Dice per class value ≥ 2 */
+  perClass: Record<string, number>;
+  seconds: number;
+  chosen: boolean;
+  /** why it did not compete: it failed on this input, or the time budget passed it over */
+  note: string | null;
 }
 
 /** A learning-curve result (`lumen experiment`'s JSON) imported into the project. */

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { writeVolume } from '../src-shared/io/index.ts';
@@ -17,6 +17,30 @@ describe('lumen CLI', () => {
     const bad = lumen('frobnicate');
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/unknown command 'frobnicate'/);
+  });
+
+  it('refuses an option its help does not name, before any work, and names the closest one', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lumen-cli-flags-'));
+    try {
+      const typo = lumen('segment', '--image', 'missing.tif', '--labels', 'missing.tif', '--out', join(dir, 'p.tif'), '--efort', '2');
+      expect(typo.status).toBe(1);
+      expect(typo.stderr.trim()).toBe('lumen segment: unknown option --efort for lumen segment; did you mean --effort? (lumen segment --help lists the options)');
+      const bogus = lumen('train', '--bogus', '3', '--image', 'missing.tif');
+      expect(bogus.status).toBe(1);
+      expect(bogus.stderr).toMatch(/^lumen train: unknown option --bogus for lumen train \(lumen train --help/);
+      expect(lumen('evaluate', '--pred=a.tif', '--truht', 'b.tif').stderr).toMatch(/did you mean --truth\?/);
+      // every flag each command reads is one its help names: the check cannot refuse a real option
+      const sources: Record<string, string[]> = { segment: ['commands/segment.ts', 'strategy-options.ts'], train: ['commands/train.ts', 'strategy-options.ts'] };
+      for (const name of ['segment', 'train', 'predict', 'evaluate', 'demo', 'pretrain', 'experiment', 'convert']) {
+        const help = lumen(name, '--help').stdout;
+        const read = (sources[name] ?? [`commands/${name}.ts`]).flatMap((f) => [...readFileSync(resolve(PROJECT_ROOT, 'src-main', f), 'utf8')
+          .matchAll(/(?:[fF]lag|flags\.(?:get|has))\((?:args, )?'([a-z0-9-]+)'/g)].map((m) => m[1]!));
+        expect(read.length, name).toBeGreaterThan(0);
+        for (const f of read) expect(help, `${name} reads --${f}`).toContain(`--${f}`);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('answers --help for every command with its options, and runs nothing', () => {

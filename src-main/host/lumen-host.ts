@@ -11,8 +11,9 @@ import { Worker } from 'node:worker_threads';
 import {
   checkSchema, DEFAULT_CLASS_COLORS, EFFORT_FACTOR, isMethod, REQUEST_SCHEMAS,
   type Api, type AppInfo, type Download, type ExperimentMeta, type FileHandle, type HostEvent, type LabelChange, type LabelOp, type LabelsMeta,
-  type Method, type ModelMeta, type ProjectState, type ProjectSummary, type Req, type Res, type RunMeta, type TrainRequest, type VoxelData,
+  type Method, type CandidateRow, type ModelMeta, type ProjectState, type ProjectSummary, type Req, type Res, type RunMeta, type TrainRequest, type VoxelData,
 } from '../../src-shared/api.ts';
+import { FEW_HELD_OUT } from '../../src-shared/train/auto/score.ts';
 import { LumenError, isLumenError } from '../../src-shared/errors.ts';
 import { openVolume, readVolume, writeVolume } from '../../src-shared/io/index.ts';
 import {
@@ -264,7 +265,18 @@ export class LumenHost {
 
   private modelMeta(id: number, name: string, provenance: unknown, createdAt: string): ModelMeta {
     const p = (provenance ?? {}) as Record<string, unknown>;
-    return { id, name, createdAt, provenance, strategy: String(p.strategy ?? 'imported'), validationDice: typeof p.validationDice === 'number' ? p.validationDice : null };
+    const report = (p.report ?? {}) as { chosen?: string; heldOut?: string; heldOutVoxels?: Record<string, number>; candidates?: Record<string, unknown>[] };
+    const heldOutVoxels = report.heldOutVoxels ?? null;
+    const candidates = (report.candidates ?? []).map((c): CandidateRow => ({
+      name: String(c.name), model: String(c.model ?? c.name), validationDice: Number(c.validationDice ?? 0),
+      perClass: (c.perClass ?? {}) as Record<string, number>, seconds: Number(c.seconds ?? 0), chosen: c.name === report.chosen,
+      note: typeof c.error === 'string' ? `failed: ${c.error}` : typeof c.skipped === 'string' ? `not tried: ${c.skipped}` : null,
+    }));
+    return {
+      id, name, createdAt, provenance, strategy: String(p.strategy ?? 'imported'), validationDice: typeof p.validationDice === 'number' ? p.validationDice : null,
+      candidates, heldOut: typeof report.heldOut === 'string' ? report.heldOut : null,
+      heldOutVoxels, tooFewToJudge: heldOutVoxels !== null && Math.min(...Object.values(heldOutVoxels)) < FEW_HELD_OUT,
+    };
   }
 
   // ── import ──────────────────────────────────────────────────────────────────────────────

@@ -41,6 +41,8 @@ export interface FitOptions {
   onStep?: (step: number, loss: number, lr: number) => void;
   onEval?: (step: number, dice: number) => void;
   shouldStop?: () => boolean;
+  /** performance.now() after which training ends early (best weights so far kept): `auto`'s time budget */
+  deadline?: number;
 }
 
 export interface FitResult {
@@ -50,6 +52,8 @@ export interface FitResult {
   /** multi-class models: the best evaluation's Dice per class index (null: background, or absent from the held-out voxels) */
   bestValidationPerClass?: (number | null)[];
   stoppedEarly: boolean;
+  /** training ended at the deadline, before its steps */
+  outOfTime?: boolean;
   steps: number;
 }
 
@@ -145,10 +149,25 @@ export async function fit(factory: SessionFactory, o: FitOptions): Promise<FitRe
   let best = -Infinity, bestParams = trainer.parameters(), sinceBest = 0, sincePlateau = 0, stoppedEarly = false;
   let bestPerClass: (number | null)[] | undefined;
   const history: FitResult['history'] = [];
-  let step = 0;
+  let step = 0, lastEval = 0, outOfTime = false;
+  const evaluate = async (at: number) => {
+    lastEval = at;
+    const score = await validationDice(factory, o.model, trainer.parameters(), validation!, valShape);
+    const dice = score.dice;
+    history.at(-1)!.validationDice = dice;
+    o.onEval?.(at, dice);
+    // Until the model finds any foreground (Dice 0, common early on with a sparse, thin class),
+    // the latest weights count as the best and patience does not run: stopping then would keep
+    // a model that never learned.
+    if (dice > best + 1e-4 || (best <= 0 && dice >= best)) { best = dice; bestPerClass = score.perClass; bestParams = trainer.parameters(); sinceBest = 0; sincePlateau = 0; return; }
+    sinceBest++; sincePlateau++;
+    if (sincePlateau >= (o.plateauPatience ?? 2)) { lr /= 2; sincePlateau = 0; }
+    if (sinceBest >= (o.stopPatience ?? 5)) stoppedEarly = true;
+  };
   try {
     for (step = 1; step <= o.steps; step++) {
       if (o.shouldStop?.()) throw new LumenError('cancelled', 'training was stopped');
+      if (o.deadline !== undefined && step > 1 && performance.now() > o.deadline) { outOfTime = true; break; }
       const patches = Array.from({ length: batchSize }, () => {
         const src = o.train[Math.floor(rand() * o.train.length)]!;
         const p = samplePatch(src, patchOpts, rand);
@@ -159,24 +178,17 @@ export async function fit(factory: SessionFactory, o: FitOptions): Promise<FitRe
       history.push({ step, loss, lr });
       o.onStep?.(step, loss, lr);
       if (validation && (step % evalEvery === 0 || step === o.steps)) {
-        const score = await validationDice(factory, o.model, trainer.parameters(), validation, valShape);
-        const dice = score.dice;
-        history.at(-1)!.validationDice = dice;
-        o.onEval?.(step, dice);
-        // Until the model finds any foreground (Dice 0, common early on with a sparse, thin class),
-        // the latest weights count as the best and patience does not run: stopping then would keep
-        // a model that never learned.
-        if (dice > best + 1e-4 || (best <= 0 && dice >= best)) { best = dice; bestPerClass = score.perClass; bestParams = trainer.parameters(); sinceBest = 0; sincePlateau = 0; }
-        else {
-          sinceBest++; sincePlateau++;
-          if (sincePlateau >= (o.plateauPatience ?? 2)) { lr /= 2; sincePlateau = 0; }
-          if (sinceBest >= (o.stopPatience ?? 5)) { stoppedEarly = true; break; }
-        }
+        await evaluate(step);
+        if (stoppedEarly) break;
       }
     }
+    const stepsDone = Math.min(step, o.steps) - (outOfTime ? 1 : 0);
+    // out of time between evaluations: the latest weights still compete with the best so far
+    if (outOfTime && validation && lastEval < stepsDone) await evaluate(stepsDone);
     return {
       params: validation ? bestParams : trainer.parameters(), history,
-      bestValidationDice: validation ? best : undefined, ...(bestPerClass ? { bestValidationPerClass: bestPerClass } : {}), stoppedEarly, steps: Math.min(step, o.steps),
+      bestValidationDice: validation ? best : undefined, ...(bestPerClass ? { bestValidationPerClass: bestPerClass } : {}), stoppedEarly,
+      ...(outOfTime ? { outOfTime } : {}), steps: stepsDone,
     };
   } finally {
     await trainer.release();

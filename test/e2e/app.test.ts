@@ -206,7 +206,12 @@ describe('Lumen in the browser (npm run serve + chromium)', () => {
     await page.waitForTimeout(2500);
     await shot('prediction');
     await page.getByTestId('tab-models').click();
-    await expect.poll(() => page.locator('[data-testid=models-panel] tbody tr').count()).toBe(1);
+    await expect.poll(() => page.locator('[data-testid=models-table] tbody tr').count()).toBe(1);
+    // how auto chose: every candidate with its held-out Dice and time, the chosen one marked
+    const candidates = page.locator('[data-testid^=candidates-] [data-testid=candidate-row]');
+    expect(await candidates.count()).toBeGreaterThanOrEqual(2);
+    expect(await candidates.first().innerText()).toMatch(/pixel-classifier[\s\S]*\d\.\d{3}[\s\S]*\d+ s/);
+    expect(await page.locator('[data-testid=candidate-row][data-chosen=true]').count()).toBe(1);
     await shot('models');
     await page.getByTestId('tab-results').click();
     // the experiment runner's learning curve, imported from its results file as a user would
@@ -232,7 +237,7 @@ describe('Lumen in the browser (npm run serve + chromium)', () => {
     expect(await revision()).toBe(rev);
     expect(await page.getByTestId('redo').isEnabled()).toBe(true); // the undone stroke is still redoable
     await page.getByTestId('tab-models').click();
-    await expect.poll(() => page.locator('[data-testid=models-panel] tbody tr').count()).toBe(1);
+    await expect.poll(() => page.locator('[data-testid=models-table] tbody tr').count()).toBe(1);
     await page.getByTestId('tab-export').click();
     expect(await page.getByTestId('export-prediction').isEnabled()).toBe(true);
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-labels').click()]);

@@ -34,3 +34,23 @@ describe('fit: early stopping', () => {
     expect(r.history.at(-1)!.lr).toBe(r.history[0]!.lr); // no plateau halving either
   });
 });
+
+describe('fit: deadline', () => {
+  it('ends training at the deadline, after one step at least, and evaluates the weights it ends with', async () => {
+    const started = performance.now();
+    let evaluatedAt = 0;
+    const r = await fit(runtime.factory, {
+      model: { dims: 2, inChannels: 1, outChannels: 1, channels: [4, 8], norm: 'instance' },
+      train: [stripes((bright) => (bright ? 1 : 0))], validation: [stripes((bright) => (bright ? 1 : 0))],
+      patch: [1, 16, 16], batch: 2, steps: 100_000, evalEvery: 1000, lr: 0.02, seed: 1,
+      deadline: started + 1500, onEval: (step) => { evaluatedAt = step; },
+    });
+    expect(r.outOfTime).toBe(true);
+    expect(r.steps).toBeGreaterThan(0);
+    expect(r.steps).toBeLessThan(100_000);
+    expect(r.history).toHaveLength(r.steps);
+    // no evaluation fell due before the deadline: the last weights were scored when time ran out
+    expect(evaluatedAt).toBe(r.steps);
+    expect(r.bestValidationDice).toBeGreaterThanOrEqual(0);
+  });
+});

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { detectLayout, describeLayout } from '../../src-shared/train/layout.ts';
 import { fromAxisFront, labeledVolumeAlong, shapeAlong, toAxisFront } from '../../src-shared/train/axis-view.ts';
-import { splitForValidation } from '../../src-shared/train/validation-split.ts';
+import { describeHeldOut, splitForValidation } from '../../src-shared/train/validation-split.ts';
 import { compareScores, heldOutScore } from '../../src-shared/train/auto/score.ts';
 import { classIndexTable, labelClasses, outputChannels, trainableClasses } from '../../src-shared/train/classes.ts';
 import { isLumenError } from '../../src-shared/errors.ts';
@@ -81,6 +81,46 @@ describe('held-out split', () => {
     const xs = splitForValidation(xl, shape, detectLayout(xl, shape));
     expect(xs.heldOutVoxels).toBeGreaterThan(0);
     expect(xs.train.some((v) => v > 0)).toBe(true);
+  });
+});
+
+describe('held-out planes', () => {
+  it('holds out a whole outer plane of an axis with three, so scores ask how learning carries to other planes', () => {
+    // three y-planes, classes 1 and 2 on each; one z-plane crossing them
+    const labels = paint((z, y, x) => (y === 3 || y === 9 || y === 15 ? 1 + (x > 7 ? 1 : 0) : z === 6 && x < 4 ? 1 : 0));
+    const layout = detectLayout(labels, shape);
+    const s = splitForValidation(labels, shape, layout);
+    expect(s.heldOutPlanes).toEqual([expect.objectContaining({ axis: 1, index: 15 })]);
+    expect(describeHeldOut(s)).toBe('whole planes held out: y 15');
+    for (let z = 0; z < shape[0]; z++) for (let y = 0; y < shape[1]; y++) for (let x = 0; x < shape[2]; x++) {
+      const i = at(z, y, x);
+      expect(s.train[i]! + s.validation[i]!).toBe(labels[i]);
+      // held out: plane y 15, except where it crosses the kept z-plane (which a z-network learns from)
+      const held = y === 15 && z !== 6;
+      expect(s.validation[i]).toBe(held ? labels[i] : 0);
+    }
+    expect(s.heldOutVoxels).toBe((shape[0] - 1) * shape[2]);
+  });
+
+  it('picks another plane when the outer one lacks a class, and bands when no plane has them all', () => {
+    const labels = paint((_z, y, x) => (y === 15 ? 1 : y === 3 || y === 9 ? 1 + (x > 7 ? 1 : 0) : 0));
+    const s = splitForValidation(labels, shape, detectLayout(labels, shape));
+    expect(s.heldOutPlanes.map((p) => p.index)).toEqual([3]);
+    expect(labelClasses(s.validation)).toEqual([1, 2]);
+    expect(labelClasses(s.train)).toEqual([1, 2]);
+    // class 2 on one plane only: holding any plane out loses it on one side
+    const one = paint((_z, y, x) => (y === 15 && x > 7 ? 2 : y === 3 || y === 9 || y === 15 ? 1 : 0));
+    const bands = splitForValidation(one, shape, detectLayout(one, shape));
+    expect(bands.heldOutPlanes).toEqual([]);
+    expect(bands.heldOutVoxels).toBeGreaterThan(0);
+  });
+
+  it('holds out one of two planes only when asked (small volumes), and never with bands-only', () => {
+    const labels = paint((z, _y, x) => (z === 3 || z === 8 ? 1 + (x > 7 ? 1 : 0) : 0));
+    const layout = detectLayout(labels, shape);
+    expect(splitForValidation(labels, shape, layout).heldOutPlanes).toEqual([]);
+    expect(splitForValidation(labels, shape, layout, { minPlanesToHoldOut: 2 }).heldOutPlanes.map((p) => [p.axis, p.index])).toEqual([[0, 8]]);
+    expect(splitForValidation(labels, shape, layout, { minPlanesToHoldOut: Infinity }).heldOutPlanes).toEqual([]);
   });
 });
 

@@ -129,6 +129,8 @@ describe('lumen segment: shapes × layouts × dtypes × classes (pairwise)', () 
     const values = [...new Set(out.data)].sort((a, b) => a - b);
     expect(values.every((v) => (classes === 2 ? v === 0 || v === 1 : v >= 1 && v <= classes)), `output values ${values.join(', ')}`).toBe(true);
     const dice = diceOnUnlabeled(out.data, truth, labels, classes);
+    const chosen = /"chosen":"([^"]+)"/.exec(r.stdout)?.[1] ?? '?';
+    console.log(`matrix ${k + 1} ${layout}: Dice ${dice.mean.toFixed(3)} [${dice.perClass.map((d) => d.toFixed(3)).join(" ")}] (${chosen})`);
     expect(dice.mean, `Dice per class ${dice.perClass.map((d) => d.toFixed(3)).join(', ')}; ${r.stdout.trim()}`).toBeGreaterThanOrEqual(MIN_DICE[layout]);
   }, 180_000));
 });

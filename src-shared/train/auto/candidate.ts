@@ -16,6 +16,8 @@ export interface CandidateInput {
   classes: number[];
   options: StrategyOptions;
   ctx: StrategyContext;
+  /** performance.now() by which a network ends its training (keeping its best weights): `auto`'s time budget */
+  deadline?: number;
 }
 
 export interface CandidateOutput {

@@ -65,7 +65,7 @@ async function runPlanes2d(input: CandidateInput, o: NetworkCandidateOptions): P
     const r = await fit(ctx.factory, {
       model, init,
       train: sources, validation: valSources.length ? valSources : undefined, patch, batch: 4, steps, lr: o.lr ?? 3e-3, seed: options.seed,
-      augment: { flipZ: false }, shouldStop: ctx.shouldStop,
+      augment: { flipZ: false }, shouldStop: ctx.shouldStop, deadline: input.deadline,
       onStep: (step, loss) => ctx.progress?.({ phase, step, steps, loss }),
       onEval: (step, dice) => ctx.progress?.({ phase, step, steps, validationDice: dice }),
     });

@@ -1,11 +1,13 @@
 // `auto`: the user gets the best of the candidates without knowing their names. Every candidate
 // that fits the labels' layout trains on the same training part of the labels and is scored on the
 // same held-out part; the best one, or the mean of the best two when that scores higher, is kept.
-// Its whole-volume probabilities are already computed, so nothing is trained or predicted twice.
+// Its whole-volume probabilities are already computed, so nothing is trained or predicted twice,
+// except where whole planes were held out (validation-split.ts): the chosen candidate then learns
+// again from every plane, since a plane is too much of the labels to leave out.
 import type { LabeledVolume } from '../dataset.ts';
 import { trainableClasses } from '../classes.ts';
 import { detectLayout, describeLayout, type LabelLayout } from '../layout.ts';
-import { splitForValidation } from '../validation-split.ts';
+import { describeHeldOut, splitForValidation } from '../validation-split.ts';
 import type { StrategyContext, StrategyOptions } from '../strategy.ts';
 import type { Segmenter } from '../../segmenter/segmenter.ts';
 import { describeSegmenter } from '../../segmenter/segmenter.ts';
@@ -44,6 +46,10 @@ export interface AutoResult {
     validationDice: number;
     /** the held-out labeled voxels per class value the scores rest on */
     heldOutVoxels: Record<string, number>;
+    /** what was held out: whole planes, or bands across the labeled planes */
+    heldOut: string;
+    /** seconds the chosen candidate(s) took to learn again from all labels, when whole planes were held out */
+    retrainSeconds?: number;
     candidates: CandidateReport[];
   };
 }
@@ -58,6 +64,16 @@ const PLANAR_3D_MAX_VOXELS = 2_500_000;
  */
 export const AUTO_BUDGET_SECONDS = 180;
 const START_NO_LATER_THAN = 0.5;
+/** …and networks end their training by this share of it, leaving time to predict the volume and write it. */
+const TRAIN_NO_LATER_THAN = 0.7;
+
+/**
+ * Whole planes are held out where an axis holds at least this many: 3 always; 2 (leaving one plane
+ * to learn from while candidates compete) on volumes small enough that learning again is cheap.
+ */
+function minPlanesToHoldOut(v: LabeledVolume): number {
+  return v.shape[0] * v.shape[1] * v.shape[2] <= PLANAR_3D_MAX_VOXELS ? 2 : 3;
+}
 
 /** In order: the pixel classifier, the 2D network on the labeled planes, fine-tuned pretrained models, a 3D network. */
 export function candidatesFor(data: LabeledVolume[], layouts: LabelLayout[], options: StrategyOptions = {}): Candidate[] {
@@ -74,16 +90,17 @@ export function candidatesFor(data: LabeledVolume[], layouts: LabelLayout[], opt
 export async function runAuto(data: LabeledVolume[], options: StrategyOptions, ctx: StrategyContext, only?: Candidate[]): Promise<AutoResult> {
   const classes = trainableClasses(...data.map((v) => v.labels));
   const layouts = data.map((v) => detectLayout(v.labels, v.shape));
-  const splits = data.map((v, i) => splitForValidation(v.labels, v.shape, layouts[i]!));
+  const candidates = only ?? candidatesFor(data, layouts, options);
+  // one candidate competes with nobody: bands give its score without a second training
+  const splits = data.map((v, i) => splitForValidation(v.labels, v.shape, layouts[i]!, { minPlanesToHoldOut: candidates.length > 1 ? minPlanesToHoldOut(v) : Infinity }));
   const input: CandidateInput = {
     train: data.map((v, i) => ({ ...v, labels: splits[i]!.train })),
     validation: data.map((v, i) => ({ ...v, labels: splits[i]!.validation })),
     layouts, classes, options, ctx,
   };
-  const candidates = only ?? candidatesFor(data, layouts, options);
   const budget = AUTO_BUDGET_SECONDS * (options.effort ?? 1);
   const started = performance.now();
-  const scored: { out: CandidateOutput; score: HeldOutScore }[] = [];
+  const scored: { candidate: Candidate; out: CandidateOutput; score: HeldOutScore }[] = [];
   const reports: CandidateReport[] = [];
   for (const c of candidates) {
     if (ctx.shouldStop?.()) throw new LumenError('cancelled', 'training was stopped');
@@ -93,9 +110,9 @@ export async function runAuto(data: LabeledVolume[], options: StrategyOptions, c
       continue;
     }
     try {
-      const out = await c.run(input);
+      const out = await c.run({ ...input, deadline: started + TRAIN_NO_LATER_THAN * budget * 1000 });
       const score = meanScore(out.probabilities.map((p, i) => heldOutScore(p, splits[i]!.validation, classes)));
-      scored.push({ out, score });
+      scored.push({ candidate: c, out, score });
       reports.push({ name: c.name, model: describeSegmenter(out.segmenter), validationDice: +score.dice.toFixed(4), perClass: score.perClass, trueClassProbability: +score.soft.toFixed(4), seconds: +((performance.now() - t0) / 1000).toFixed(1), report: out.report });
     } catch (e) {
       // a candidate that cannot handle this input is passed over; the others still compete
@@ -105,23 +122,39 @@ export async function runAuto(data: LabeledVolume[], options: StrategyOptions, c
   }
   if (scored.length === 0) throw new LumenError('bad-input', `no candidate could learn from these labels: ${reports.map((r) => `${r.name}: ${r.error}`).join('; ')}`);
   scored.sort((a, b) => compareScores(b.score, a.score));
-  let best = scored[0]!;
+  let chosen = [scored[0]!];
+  let best = { out: scored[0]!.out, score: scored[0]!.score };
   if (scored.length >= 2) {
-    const [a, b] = [scored[0]!.out, scored[1]!.out];
-    const mean = a.probabilities.map((p, i) => p.map((x, k) => (x + b.probabilities[i]![k]!) / 2));
-    const score = meanScore(mean.map((p, i) => heldOutScore(p, splits[i]!.validation, classes)));
-    const name = `mean of ${a.name} and ${b.name}`;
-    const segmenter: Segmenter = { kind: 'mean', members: [a.segmenter, b.segmenter] };
-    reports.push({ name, model: describeSegmenter(segmenter), validationDice: +score.dice.toFixed(4), perClass: score.perClass, trueClassProbability: +score.soft.toFixed(4), seconds: 0 });
-    if (compareScores(score, best.score) > 0) best = { out: { name, probabilities: mean, segmenter, report: {} }, score };
+    const mean = meanOf(scored[0]!.out, scored[1]!.out);
+    const score = meanScore(mean.probabilities.map((p, i) => heldOutScore(p, splits[i]!.validation, classes)));
+    reports.push({ name: mean.name, model: describeSegmenter(mean.segmenter), validationDice: +score.dice.toFixed(4), perClass: score.perClass, trueClassProbability: +score.soft.toFixed(4), seconds: 0 });
+    if (compareScores(score, best.score) > 0) { best = { out: mean, score }; chosen = scored.slice(0, 2); }
+  }
+  let retrainSeconds: number | undefined;
+  let final = best.out;
+  if (splits.some((s) => s.heldOutPlanes.length)) {
+    // the scores stand for the choice; the model the user gets learns from every plane
+    const t0 = performance.now();
+    const all: CandidateInput = { ...input, train: data, validation: data.map((v, i) => ({ ...v, labels: splits[i]!.validation })) };
+    const outs: CandidateOutput[] = [];
+    for (const { candidate } of chosen) outs.push(await candidate.run(all));
+    final = outs.length === 2 ? meanOf(outs[0]!, outs[1]!) : outs[0]!;
+    retrainSeconds = +((performance.now() - t0) / 1000).toFixed(1);
   }
   return {
-    segmenter: best.out.segmenter, classes, probabilities: best.out.probabilities,
+    segmenter: final.segmenter, classes, probabilities: final.probabilities,
     report: {
       layout: layouts.map(describeLayout).join('; '), chosen: best.out.name, validationDice: +best.score.dice.toFixed(4),
-      heldOutVoxels: best.score.voxels, candidates: reports,
+      heldOutVoxels: best.score.voxels, heldOut: splits.map(describeHeldOut).join('; '),
+      ...(retrainSeconds !== undefined ? { retrainSeconds } : {}), candidates: reports,
     },
   };
+}
+
+function meanOf(a: CandidateOutput, b: CandidateOutput): CandidateOutput {
+  const probabilities = a.probabilities.map((p, i) => p.map((x, k) => (x + b.probabilities[i]![k]!) / 2));
+  const segmenter: Segmenter = { kind: 'mean', members: [a.segmenter, b.segmenter] };
+  return { name: `mean of ${a.name} and ${b.name}`, probabilities, segmenter, report: {} };
 }
 
 /** Several volumes: Dice averaged over volumes, voxel counts summed. */

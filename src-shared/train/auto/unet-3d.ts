@@ -37,7 +37,7 @@ async function runUnet3d(input: CandidateInput, o: NetworkCandidateOptions): Pro
   const phase = o.name ?? '3D network';
   const r = await fit(ctx.factory, {
     model, init, train: train.map((v) => volumeSource(v, fgw, classes)), validation: validation.map((v) => volumeSource(v, fgw, classes)),
-    patch, batch: 2, steps, lr: o.lr ?? 3e-3, seed: options.seed, augment: { flipZ: !thin }, shouldStop: ctx.shouldStop,
+    patch, batch: 2, steps, lr: o.lr ?? 3e-3, seed: options.seed, augment: { flipZ: !thin }, shouldStop: ctx.shouldStop, deadline: input.deadline,
     onStep: (step, loss) => ctx.progress?.({ phase, step, steps, loss }),
     onEval: (step, dice) => ctx.progress?.({ phase, step, steps, validationDice: dice }),
   });
@@ -50,5 +50,5 @@ async function runUnet3d(input: CandidateInput, o: NetworkCandidateOptions): Pro
       signal: stopSignal(ctx), onProgress: (done, total) => ctx.progress?.({ phase: `${phase}: predicting`, step: done, steps: total }),
     }));
   }
-  return { name: o.name ?? '3d', probabilities, segmenter: { kind: 'unet', model: file }, report: { steps: r.steps } };
+  return { name: o.name ?? '3d', probabilities, segmenter: { kind: 'unet', model: file }, report: { steps: r.steps, ...(r.outOfTime ? { outOfTime: true } : {}) } };
 }
