@@ -284,7 +284,15 @@ export class LumenHost {
   private async importFiles(files: FileHandle[]): Promise<ProjectState> {
     const paths = files.map((f) => this.opts.files.resolve(f));
     const name = files.length === 1 ? files[0]!.name : `${files.length} slices`;
-    await this.importPaths(paths, name);
+    try {
+      await this.importPaths(paths, name);
+    } catch (e) {
+      // a dropped file lives under an upload folder the user never chose: name their file instead
+      if (!isLumenError(e)) throw e;
+      let message = e.message;
+      paths.forEach((p, i) => { message = message.split(p).join(files[i]!.name); });
+      throw new LumenError(e.code, message, { cause: e });
+    }
     return this.state();
   }
 

@@ -154,9 +154,12 @@ describe('the WebSocket server', () => {
     await call(ws, 'project.create', { name: 'damaged' });
     const bad = join(tmp('lumen-bad-'), 'bad.tif');
     writeFileSync(bad, Buffer.concat([readFileSync(SAMPLE_IMAGE).subarray(0, 4000)]));
-    const r = await call(ws, 'project.import', { files: [await upload(bad, 'bad.tif')] });
+    const r = await call(ws, 'project.import', { files: [await upload(bad, 'my stack.tif')] });
     expect(r.ok).toBe(false);
     expect(r.error!.message.length).toBeGreaterThan(10);
+    // the user's file by its name, never the upload folder it was copied to
+    expect(r.error!.message).toContain('my stack.tif');
+    expect(r.error!.message).not.toContain(tmpdir());
     expect(r.error!.code).not.toBe('internal');
     expect((await call(ws, 'project.state', {})).res.volume).toBeNull();
     ws.close();
