@@ -26,7 +26,16 @@ export interface CandidateOutput {
   probabilities: Float32Array[];
   segmenter: Segmenter;
   report: Record<string, unknown>;
+  /**
+   * Learns on from the weights it reached, on more labels (the planes held out while candidates
+   * competed): a short run instead of training again from the start. Absent: run it again.
+   */
+  resume?: (more: CandidateInput) => Promise<CandidateOutput>;
 }
+
+/** A resumed network trains this share of its steps, at this share of its learning rate. */
+export const RESUME_STEPS = 0.3;
+export const RESUME_LR = 0.3;
 
 export interface Candidate {
   name: string;

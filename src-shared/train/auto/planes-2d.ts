@@ -14,7 +14,7 @@ import type { Segmenter } from '../../segmenter/segmenter.ts';
 import { LumenError } from '../../errors.ts';
 import { predictPlanar } from '../../infer/predict-planar.ts';
 import { stopSignal } from './stop-signal.ts';
-import type { Candidate, CandidateInput, CandidateOutput, NetworkCandidateOptions } from './candidate.ts';
+import { RESUME_LR, RESUME_STEPS, type Candidate, type CandidateInput, type CandidateOutput, type NetworkCandidateOptions } from './candidate.ts';
 import { forClasses } from '../strategies/scratch.ts';
 
 /** The lean 2D network (8-16-32-64): on VesselNN it matched one twice as wide at a third of the time. */
@@ -42,7 +42,10 @@ export function planes2dCandidate(o: NetworkCandidateOptions = {}): Candidate {
   return { name: o.name ?? '2d', run: (input) => runPlanes2d(input, o) };
 }
 
-async function runPlanes2d(input: CandidateInput, o: NetworkCandidateOptions): Promise<CandidateOutput> {
+/** The weights each axis's network reached, to resume from. */
+type TrainedAxes = Map<Axis, { config: UNetConfig; params: Map<string, Float32Array> }>;
+
+async function runPlanes2d(input: CandidateInput, o: NetworkCandidateOptions, from?: TrainedAxes): Promise<CandidateOutput> {
   const { train, validation, classes, options, ctx } = input;
   const axes = labeledAxes(input);
   if (axes.length === 0) throw new LumenError('bad-input', 'the labels are not on a few planes (they fill the volume or a 3D region): a 2D network needs labeled slices or strokes on planes');
@@ -52,6 +55,7 @@ async function runPlanes2d(input: CandidateInput, o: NetworkCandidateOptions): P
   const members: Segmenter[] = [];
   const sums = train.map((v) => new Float32Array(outC * v.shape[0] * v.shape[1] * v.shape[2]));
   const report: Record<string, unknown> = {};
+  const trained: TrainedAxes = new Map();
   // each axis's network sees fewer planes when there are several: fewer steps each, same total order
   const steps = Math.max(10, Math.round((o.baseSteps ?? 250) * (options.effort ?? 1) / Math.sqrt(axes.length)));
   for (const axis of axes) {
@@ -59,7 +63,8 @@ async function runPlanes2d(input: CandidateInput, o: NetworkCandidateOptions): P
     const turnedVal = validation.map((v) => labeledVolumeAlong(v, axis));
     const sources = turned.flatMap((v, i) => planeSources(v, planesOn(input, i, axis), classes, fgw));
     const valSources = turnedVal.flatMap((v, i) => planeSources(v, planesOn(input, i, axis), classes, fgw));
-    const { model, init } = o.init ? forClasses(o.init.config, o.init.params, classes) : { model: lean2d(channels, outC), init: undefined };
+    const start = from?.get(axis) ?? o.init;
+    const { model, init } = start ? forClasses(start.config, start.params, classes) : { model: lean2d(channels, outC), init: undefined };
     const patch = trainingPatch(model, smallestShape(turned.map((v) => [1, v.shape[1], v.shape[2]])), [1, 128, 128]);
     const phase = `${o.name ?? '2D network'} on ${AXIS_NAMES[axis]}-planes`;
     const r = await fit(ctx.factory, {
@@ -71,6 +76,7 @@ async function runPlanes2d(input: CandidateInput, o: NetworkCandidateOptions): P
     });
     const file = { config: model, params: r.params, classes, provenance: { strategy: o.name ?? '2d', axis: AXIS_NAMES[axis], steps: r.steps } };
     members.push({ kind: 'unet', model: file, axis });
+    trained.set(axis, { config: model, params: r.params });
     report[`steps${AXIS_NAMES[axis].toUpperCase()}`] = r.steps;
     const patchModel = unetPatchModel(ctx.factory, file);
     for (let i = 0; i < turned.length; i++) {
@@ -84,5 +90,6 @@ async function runPlanes2d(input: CandidateInput, o: NetworkCandidateOptions): P
     }
   }
   for (const s of sums) for (let k = 0; k < s.length; k++) s[k]! /= axes.length;
-  return { name: o.name ?? '2d', probabilities: sums, segmenter: members.length === 1 ? members[0]! : { kind: 'mean', members }, report: { axes: axes.map((a) => AXIS_NAMES[a]), ...report } };
+  const resume = (more: CandidateInput) => runPlanes2d(more, { ...o, baseSteps: RESUME_STEPS * (o.baseSteps ?? 250), lr: RESUME_LR * (o.lr ?? 3e-3) }, trained);
+  return { name: o.name ?? '2d', probabilities: sums, segmenter: members.length === 1 ? members[0]! : { kind: 'mean', members }, report: { axes: axes.map((a) => AXIS_NAMES[a]), ...report }, resume };
 }

@@ -66,6 +66,8 @@ export const AUTO_BUDGET_SECONDS = 180;
 const START_NO_LATER_THAN = 0.5;
 /** …and networks end their training by this share of it, leaving time to predict the volume and write it. */
 const TRAIN_NO_LATER_THAN = 0.7;
+/** Learning again from every plane gets at least this share of the budget. */
+const RESUME_MIN_SHARE = 0.15;
 
 /**
  * Whole planes are held out where an axis holds at least this many: 3 always; 2 (leaving one plane
@@ -133,11 +135,14 @@ export async function runAuto(data: LabeledVolume[], options: StrategyOptions, c
   let retrainSeconds: number | undefined;
   let final = best.out;
   if (splits.some((s) => s.heldOutPlanes.length)) {
-    // the scores stand for the choice; the model the user gets learns from every plane
+    // the scores stand for the choice; the model the user gets learns from every plane, networks
+    // resuming from the weights they reached (a third of their steps), so this costs little
     const t0 = performance.now();
-    const all: CandidateInput = { ...input, train: data, validation: data.map((v, i) => ({ ...v, labels: splits[i]!.validation })) };
+    // within the budget's end, but never so little that the held-out planes are barely seen
+    const deadline = Math.max(started + budget * 1000, t0 + RESUME_MIN_SHARE * budget * 1000);
+    const all: CandidateInput = { ...input, train: data, validation: data.map((v, i) => ({ ...v, labels: splits[i]!.validation })), deadline };
     const outs: CandidateOutput[] = [];
-    for (const { candidate } of chosen) outs.push(await candidate.run(all));
+    for (const { candidate, out } of chosen) outs.push(await (out.resume ?? candidate.run)(all));
     final = outs.length === 2 ? meanOf(outs[0]!, outs[1]!) : outs[0]!;
     retrainSeconds = +((performance.now() - t0) / 1000).toFixed(1);
   }

@@ -9,7 +9,7 @@ import { smallestShape, trainingPatch } from '../patches.ts';
 import { unetPatchModel } from '../../infer/patch-model.ts';
 import { predictPlanar } from '../../infer/predict-planar.ts';
 import { stopSignal } from './stop-signal.ts';
-import type { Candidate, CandidateInput, CandidateOutput, NetworkCandidateOptions } from './candidate.ts';
+import { RESUME_LR, RESUME_STEPS, type Candidate, type CandidateInput, type CandidateOutput, type NetworkCandidateOptions } from './candidate.ts';
 import { forClasses } from '../strategies/scratch.ts';
 
 /** Below this many slices a stack is "thin": z keeps full resolution. */
@@ -50,5 +50,8 @@ async function runUnet3d(input: CandidateInput, o: NetworkCandidateOptions): Pro
       signal: stopSignal(ctx), onProgress: (done, total) => ctx.progress?.({ phase: `${phase}: predicting`, step: done, steps: total }),
     }));
   }
-  return { name: o.name ?? '3d', probabilities, segmenter: { kind: 'unet', model: file }, report: { steps: r.steps, ...(r.outOfTime ? { outOfTime: true } : {}) } };
+  const resume = (more: CandidateInput) => runUnet3d(more, {
+    ...o, init: { config: model, params: r.params }, baseSteps: RESUME_STEPS * (o.baseSteps ?? 200), lr: RESUME_LR * (o.lr ?? 3e-3),
+  });
+  return { name: o.name ?? '3d', probabilities, segmenter: { kind: 'unet', model: file }, report: { steps: r.steps, ...(r.outOfTime ? { outOfTime: true } : {}) }, resume };
 }

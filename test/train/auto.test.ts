@@ -1,0 +1,83 @@
+// auto's orchestration on real candidates: with several labeled planes on an axis, one plane is held
+// out whole while candidates compete, and the one chosen learns again from every plane; a resumed
+// network continues from the weights it reached rather than starting over.
+import { describe, expect, it } from 'vitest';
+import { runAuto } from '../../src-shared/train/auto/run-auto.ts';
+import { pixelClassifierCandidate } from '../../src-shared/train/auto/pixel-classifier.ts';
+import { planes2dCandidate } from '../../src-shared/train/auto/planes-2d.ts';
+import type { Candidate, CandidateInput } from '../../src-shared/train/auto/candidate.ts';
+import { detectLayout } from '../../src-shared/train/layout.ts';
+import type { LabeledVolume } from '../../src-shared/train/dataset.ts';
+import { heldOutScore } from '../../src-shared/train/auto/score.ts';
+import { seededRandom } from '../../src-shared/nn/params.ts';
+import { createRuntime } from '../../src-main/runtime.ts';
+
+const runtime = createRuntime({ device: 'cpu', threads: 2 });
+const shape: [number, number, number] = [12, 32, 32];
+const [D, H, W] = shape;
+
+/** Bright discs (class 2) on a dark noisy background, labeled on z-planes 2, 6 and 10. */
+function volume(): { data: LabeledVolume; truth: Uint8Array } {
+  const rand = seededRandom(7);
+  const image = new Float32Array(D * H * W), truth = new Uint8Array(D * H * W), labels = new Uint8Array(D * H * W);
+  for (let z = 0, i = 0; z < D; z++) for (let y = 0; y < H; y++) for (let x = 0; x < W; x++, i++) {
+    const inside = (y - 16) ** 2 + (x - 10 - z) ** 2 < 36 || (y - 6) ** 2 + (x - 24) ** 2 < 16;
+    truth[i] = inside ? 2 : 1;
+    image[i] = (inside ? 1 : 0) + 0.25 * (rand() - 0.5);
+    if (z === 2 || z === 6 || z === 10) labels[i] = truth[i]!;
+  }
+  return { data: { shape, channels: 1, image, labels }, truth };
+}
+
+/** The labeled z-planes a candidate was given to learn from, per call. */
+function recording(c: Candidate, calls: number[][]): Candidate {
+  return {
+    name: c.name,
+    run: async (input: CandidateInput) => {
+      const l = input.train[0]!.labels, planes: number[] = [];
+      for (let z = 0; z < D; z++) if (l.subarray(z * H * W, (z + 1) * H * W).some((v) => v > 0)) planes.push(z);
+      calls.push(planes);
+      const out = await c.run(input);
+      return out.resume ? { ...out, resume: (more) => { calls.push([-1]); return out.resume!(more); } } : out;
+    },
+  };
+}
+
+describe('auto: whole planes held out', () => {
+  it('scores candidates on a plane they did not learn from, then has the chosen one learn from all three', async () => {
+    const { data, truth } = volume();
+    const calls: number[][] = [];
+    const r = await runAuto([data], { effort: 0.05, seed: 1 }, { factory: runtime.factory }, [recording(pixelClassifierCandidate(), calls), recording(planes2dCandidate(), calls)]);
+    expect(r.report.heldOut).toBe('whole planes held out: z 10');
+    // the two candidates competed on planes 2 and 6; then the chosen learned again (or resumed) on all three
+    expect(calls.slice(0, 2)).toEqual([[2, 6], [2, 6]]);
+    const again = calls.slice(2);
+    expect(again.length).toBeGreaterThanOrEqual(1);
+    expect(again.filter((c) => c[0] !== -1).every((c) => c.join() === '2,6,10')).toBe(true);
+    expect(r.report.retrainSeconds).toBeGreaterThan(0);
+    expect(r.report.heldOutVoxels['2']).toBeGreaterThan(50);
+    // the model returned is a working one: it finds the discs on the planes nobody labeled
+    const unlabeled = truth.map((t, i) => (data.labels[i] ? 0 : t));
+    expect(heldOutScore(r.probabilities[0]!, unlabeled, r.classes).dice).toBeGreaterThan(0.8);
+  }, 120_000);
+
+  it('resumes a 2D network from its weights for a share of its steps, on the labels it is given', async () => {
+    const { data } = volume();
+    const layout = detectLayout(data.labels, shape);
+    const few = data.labels.map((l, i) => (Math.floor(i / (H * W)) === 2 ? l : 0));
+    const input = (labels: Uint8Array): CandidateInput => ({
+      train: [{ ...data, labels }], validation: [{ ...data, labels }], layouts: [layout], classes: [1, 2], options: { effort: 0.4, seed: 1 }, ctx: { factory: runtime.factory },
+    });
+    const first = await planes2dCandidate().run(input(few));
+    expect(first.report.stepsZ).toBe(100);
+    const resumed = await first.resume!(input(data.labels));
+    expect(resumed.report.stepsZ).toBe(30);
+    // it started from the trained weights: after 30 steps it is still close to them, not to a fresh start
+    const a = first.segmenter.kind === 'unet' ? first.segmenter.model.params : undefined;
+    const b = resumed.segmenter.kind === 'unet' ? resumed.segmenter.model.params : undefined;
+    const x = a!.get('enc.0.conv2.weight')!, y = b!.get('enc.0.conv2.weight')!;
+    let dot = 0, nx = 0, ny = 0;
+    for (let i = 0; i < x.length; i++) { dot += x[i]! * y[i]!; nx += x[i]! ** 2; ny += y[i]! ** 2; }
+    expect(dot / Math.sqrt(nx * ny)).toBeGreaterThan(0.9);
+  }, 120_000);
+});
