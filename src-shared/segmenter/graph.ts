@@ -1,7 +1,8 @@
 // Any segmenter as ONE standard ONNX inference graph on a 3D patch [1, C, d, h, w] →
 // probabilities [1, Kout, d, h, w]: a 3D U-Net as it is; a 2D U-Net along an axis runs on the
 // planes of the patch as a batch (a Transpose each way); the pixel classifier appends its filter
-// and tree-ensemble nodes; a mean averages its members. Members' weights are named with a prefix
+// and tree-ensemble nodes; a mean averages its members; a stacked one feeds its first member's
+// probabilities to the second beside the image. Members' weights are named with a prefix
 // (`m0.enc.0.conv1.weight`, `m1.m0.…` for nested means), so one file holds them all.
 import { Graph, type Value } from '../nn/graph.ts';
 import * as op from '../nn/ops.ts';
@@ -9,6 +10,7 @@ import { buildUNet, sizeMultiple } from '../nn/unet.ts';
 import { ParamScope } from '../nn/params.ts';
 import { appendPixelClassifier, pixelClassifierHalo } from '../classic/index.ts';
 import type { Segmenter } from './segmenter.ts';
+import { appendStackChannels } from './stack.ts';
 
 /** [1,C,d,h,w] → [1,C,d,h,w] with `axis` (0 z, 1 y, 2 x) moved into the batch: [n, C, a, b]. */
 const TO_PLANES: Record<number, number[]> = { 0: [1, 0, 2, 3], 1: [2, 0, 1, 3], 2: [3, 0, 1, 2] };
@@ -38,6 +40,10 @@ function appendSegmenter(g: Graph, input: Value, s: Segmenter, prefix: string, b
       const outs = s.members.map((m, i) => appendSegmenter(g, input, m, `${prefix}m${i}.`, bake));
       return op.mul(g, op.sum(g, outs), g.scalar(1 / outs.length));
     }
+    case 'stacked': {
+      const first = appendSegmenter(g, input, s.first, `${prefix}s0.`, bake);
+      return appendSegmenter(g, appendStackChannels(g, input, first), s.then, `${prefix}s1.`, bake);
+    }
   }
 }
 
@@ -62,6 +68,7 @@ export function segmenterSizeMultiple(s: Segmenter): number[] {
     }
     case 'pixel-classifier': return [1, 1, 1];
     case 'mean': return s.members.map(segmenterSizeMultiple).reduce((a, b) => a.map((x, i) => lcm(x, b[i]!)), [1, 1, 1]);
+    case 'stacked': return segmenterSizeMultiple({ kind: 'mean', members: [s.first, s.then] });
   }
 }
 
@@ -71,6 +78,7 @@ export function segmenterHalo(s: Segmenter): number[] {
     case 'unet': return [0, 0, 0];
     case 'pixel-classifier': return pixelClassifierHalo(s.model);
     case 'mean': return s.members.map(segmenterHalo).reduce((a, b) => a.map((x, i) => Math.max(x, b[i]!)), [0, 0, 0]);
+    case 'stacked': return segmenterHalo({ kind: 'mean', members: [s.first, s.then] });
   }
 }
 
@@ -79,6 +87,7 @@ export function segmenterChannels(s: Segmenter): { inChannels: number; outChanne
     case 'unet': return { inChannels: s.model.config.inChannels, outChannels: s.model.config.outChannels };
     case 'pixel-classifier': return { inChannels: s.model.inChannels, outChannels: s.model.outChannels };
     case 'mean': return segmenterChannels(s.members[0]!);
+    case 'stacked': return { inChannels: segmenterChannels(s.first).inChannels, outChannels: segmenterChannels(s.then).outChannels };
   }
 }
 

@@ -17,13 +17,15 @@ import type { Segmenter } from './segmenter.ts';
 type Descriptor =
   | { kind: 'unet'; config: UNetConfig; axis?: Axis; provenance: Record<string, unknown>; prefix: string }
   | { kind: 'pixel-classifier'; model: unknown }
-  | { kind: 'mean'; members: Descriptor[] };
+  | { kind: 'mean'; members: Descriptor[] }
+  | { kind: 'stacked'; first: Descriptor; then: Descriptor };
 
 function describe(s: Segmenter, prefix: string): Descriptor {
   switch (s.kind) {
     case 'unet': return { kind: 'unet', config: s.model.config, axis: s.axis, provenance: s.model.provenance, prefix };
     case 'pixel-classifier': return { kind: 'pixel-classifier', model: encodePixelClassifier(s.model) };
     case 'mean': return { kind: 'mean', members: s.members.map((m, i) => describe(m, `${prefix}m${i}.`)) };
+    case 'stacked': return { kind: 'stacked', first: describe(s.first, `${prefix}s0.`), then: describe(s.then, `${prefix}s1.`) };
   }
 }
 
@@ -75,6 +77,7 @@ export function importSegmenterOnnx(bytes: Uint8Array): SegmenterFile {
       }
       case 'pixel-classifier': return { kind: 'pixel-classifier', model: decodePixelClassifier(d.model) };
       case 'mean': return { kind: 'mean', members: d.members.map(read) };
+      case 'stacked': return { kind: 'stacked', first: read(d.first), then: read(d.then) };
     }
   };
   return { segmenter: read(JSON.parse(meta['lumen.segmenter']) as Descriptor), classes, provenance: JSON.parse(meta['lumen.provenance'] ?? '{}') };

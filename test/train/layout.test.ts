@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { detectLayout, describeLayout } from '../../src-shared/train/layout.ts';
 import { fromAxisFront, labeledVolumeAlong, shapeAlong, toAxisFront } from '../../src-shared/train/axis-view.ts';
 import { describeHeldOut, splitForValidation } from '../../src-shared/train/validation-split.ts';
-import { compareScores, heldOutScore } from '../../src-shared/train/auto/score.ts';
+import { clearlyBetter, compareScores, heldOutScore } from '../../src-shared/train/auto/score.ts';
 import { classIndexTable, labelClasses, outputChannels, trainableClasses } from '../../src-shared/train/classes.ts';
 import { isLumenError } from '../../src-shared/errors.ts';
 
@@ -147,6 +147,29 @@ describe('classes and held-out scores', () => {
     const multi = heldOutScore(probs, new Uint8Array([1, 2, 3, 3]), [1, 2, 3]);
     expect(multi.perClass).toEqual({ 2: 0.6667, 3: 0.6667 });
     expect(multi.dice).toBeCloseTo(2 / 3);
+  });
+
+  it('calls a higher score clearly better only beyond one standard error over the held-out blocks', () => {
+    // 2 planes of 64×64 held out, class 2 a stripe in every block; b errs on `errors` of every 16 rows
+    const s: [number, number, number] = [2, 64, 64], n = 2 * 64 * 64;
+    const labels = Uint8Array.from({ length: n }, (_, i) => (i % 64 < 24 ? 2 : 1));
+    const truth = Float32Array.from(labels, (l) => (l === 2 ? 0.9 : 0.1));
+    const worse = (rows: (y: number, z: number) => boolean) => Float32Array.from(truth, (p, i) => (rows(Math.floor(i / 64) % 64, Math.floor(i / 4096)) && i % 64 === 10 ? 0.1 : p));
+    const a = heldOutScore(truth, labels, [1, 2], s);
+    expect(a.blocks).toHaveLength(4 * 4); // blocks of 16³: both planes share them
+    // b misses a voxel in every row: a small loss, but the same in every block, so clearly real
+    const everywhere = heldOutScore(worse(() => true), labels, [1, 2], s);
+    expect(a.dice - everywhere.dice).toBeGreaterThan(0);
+    expect(clearlyBetter(a, everywhere)).toBe(true);
+    // a wins one block by 160 voxels and loses another by 112: ahead on the whole, but that hangs on
+    // which blocks happened to be held out
+    const missIn = (p: Float32Array, by: number, bx: number, width: number) =>
+      Float32Array.from(p, (v, i) => (Math.floor((i % 4096) / 64) >> 4 === by && (i % 64) >> 4 === bx && i % 16 < width && i < 4096 ? 0.1 : v));
+    const mixedA = heldOutScore(missIn(truth, 2, 1, 7), labels, [1, 2], s);
+    const mixedB = heldOutScore(missIn(truth, 0, 0, 10), labels, [1, 2], s);
+    expect(mixedA.dice).toBeGreaterThan(mixedB.dice);
+    expect(clearlyBetter(mixedA, mixedB)).toBe(false);
+    expect(clearlyBetter(everywhere, a)).toBe(false);
   });
 
   it('ranks by Dice on many held-out voxels, and by the probability of the true class on few', () => {

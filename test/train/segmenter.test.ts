@@ -11,6 +11,7 @@ import { predictSegmenter } from '../../src-shared/segmenter/predict.ts';
 import { exportSegmenterOnnx, importSegmenterOnnx } from '../../src-shared/segmenter/model-file.ts';
 import type { Segmenter } from '../../src-shared/segmenter/segmenter.ts';
 import { trainPixelClassifier } from '../../src-shared/classic/index.ts';
+import { stackChannels } from '../../src-shared/segmenter/stack.ts';
 import { seededRandom } from '../../src-shared/nn/params.ts';
 import { createRuntime } from '../../src-main/runtime.ts';
 
@@ -23,6 +24,13 @@ function randomUnet(outChannels: number, seed: number): { config: UNetConfig; pa
   const rand = seededRandom(seed);
   const params = new Map(buildInferenceGraph(config, [1, 1, 8, 8]).specs.map((s) => [s.name, Float32Array.from({ length: s.shape.reduce((a, b) => a * b, 1) }, () => (rand() - 0.5) * 0.8)]));
   return { config, params };
+}
+
+/** Weights for the same network with 2 input channels (image + forest), random like randomUnet's. */
+function randomUnet2(net: { config: UNetConfig }, seed: number): Map<string, Float32Array> {
+  const rand = seededRandom(seed);
+  const config = { ...net.config, inChannels: 2 };
+  return new Map(buildInferenceGraph(config, [1, 2, 8, 8]).specs.map((s) => [s.name, Float32Array.from({ length: s.shape.reduce((a, b) => a * b, 1) }, () => (rand() - 0.5) * 0.8)]));
 }
 
 const image = (() => {
@@ -41,6 +49,24 @@ describe('composite segmenters', () => {
     let worst = 0;
     for (let i = 0; i < back.length; i++) worst = Math.max(worst, Math.abs(back[i]! - composite[i]!));
     expect(worst).toBeLessThan(1e-4);
+  });
+
+  it('runs a network stacked on the pixel classifier as the network on the image and the forest\'s probabilities, also after saving', async () => {
+    const labels = new Uint8Array(n);
+    for (let i = 0; i < n; i++) if (i % 20 === 5) labels[i] = image[i]! > 0.3 ? 2 : 1;
+    const forest = (await trainPixelClassifier([{ shape, channels: 1, image, labels }], { trees: 8, seed: 1 }, { factory: runtime.factory })).model;
+    const net = randomUnet(1, 4);
+    const then: Segmenter = { kind: 'unet', model: { config: { ...net.config, inChannels: 2 }, params: randomUnet2(net, 5), provenance: {}, classes: [1, 2] } };
+    const s: Segmenter = { kind: 'stacked', first: { kind: 'pixel-classifier', model: forest }, then };
+    const composite = await predictSegmenter(runtime.factory, s, image, shape, 1);
+    const forestProb = await predictSegmenter(runtime.factory, { kind: 'pixel-classifier', model: forest }, image, shape, 1);
+    const direct = await predictSegmenter(runtime.factory, then, stackChannels(image, forestProb), shape, 2);
+    let worst = 0;
+    for (let i = 0; i < n; i++) worst = Math.max(worst, Math.abs(direct[i]! - composite[i]!));
+    expect(worst).toBeLessThan(1e-4);
+    const file = importSegmenterOnnx(exportSegmenterOnnx(s, [1, 2], { strategy: 'test' }, 1));
+    expect(file.segmenter.kind).toBe('stacked');
+    expect(await predictSegmenter(runtime.factory, file.segmenter, image, shape, 1)).toEqual(composite);
   });
 
   it('saves a mean of a 2D network along x and the pixel classifier and reads it back to the same predictions', async () => {

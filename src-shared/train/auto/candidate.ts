@@ -18,6 +18,8 @@ export interface CandidateInput {
   ctx: StrategyContext;
   /** performance.now() by which a network ends its training (keeping its best weights): `auto`'s time budget */
   deadline?: number;
+  /** what the candidates before this one produced, on the same labels (a stacked candidate builds on the forest's) */
+  earlier?: CandidateOutput[];
 }
 
 export interface CandidateOutput {

@@ -13,8 +13,9 @@ import type { Segmenter } from '../../segmenter/segmenter.ts';
 import { describeSegmenter } from '../../segmenter/segmenter.ts';
 import { LumenError } from '../../errors.ts';
 import type { Candidate, CandidateInput, CandidateOutput } from './candidate.ts';
-import { compareScores, heldOutScore, type HeldOutScore } from './score.ts';
+import { clearlyBetter, compareScores, heldOutScore, type HeldOutScore } from './score.ts';
 import { planes2dCandidate } from './planes-2d.ts';
+import { stacked2dCandidate } from './stacked-2d.ts';
 import { unet3dCandidate } from './unet-3d.ts';
 import { pixelClassifierCandidate } from './pixel-classifier.ts';
 import { finetuneCandidates } from './finetune.ts';
@@ -48,6 +49,8 @@ export interface AutoResult {
     heldOutVoxels: Record<string, number>;
     /** what was held out: whole planes, or bands across the labeled planes */
     heldOut: string;
+    /** why the highest score was not kept, when it was not (the one-standard-error rule) */
+    rule?: string;
     /** seconds the chosen candidate(s) took to learn again from all labels, when whole planes were held out */
     retrainSeconds?: number;
     candidates: CandidateReport[];
@@ -77,13 +80,13 @@ function minPlanesToHoldOut(v: LabeledVolume): number {
   return v.shape[0] * v.shape[1] * v.shape[2] <= PLANAR_3D_MAX_VOXELS ? 2 : 3;
 }
 
-/** In order: the pixel classifier, the 2D network on the labeled planes, fine-tuned pretrained models, a 3D network. */
+/** In order: the pixel classifier, the 2D network on the labeled planes and one stacked on the pixel classifier, fine-tuned pretrained models, a 3D network. */
 export function candidatesFor(data: LabeledVolume[], layouts: LabelLayout[], options: StrategyOptions = {}): Candidate[] {
   const planar = layouts.every((l) => l.kind === 'planes');
   const isImage = data.every((v) => v.shape[0] === 1);
   const voxels = data.reduce((a, v) => a + v.shape[0] * v.shape[1] * v.shape[2], 0);
   const out: Candidate[] = [pixelClassifierCandidate()];
-  if (planar) out.push(planes2dCandidate());
+  if (planar) out.push(planes2dCandidate(), stacked2dCandidate());
   out.push(...finetuneCandidates(data, layouts, options));
   if (!isImage && (!planar || voxels <= PLANAR_3D_MAX_VOXELS)) out.push(unet3dCandidate());
   return out;
@@ -112,8 +115,8 @@ export async function runAuto(data: LabeledVolume[], options: StrategyOptions, c
       continue;
     }
     try {
-      const out = await c.run({ ...input, deadline: started + TRAIN_NO_LATER_THAN * budget * 1000 });
-      const score = meanScore(out.probabilities.map((p, i) => heldOutScore(p, splits[i]!.validation, classes)));
+      const out = await c.run({ ...input, deadline: started + TRAIN_NO_LATER_THAN * budget * 1000, earlier: scored.map((s) => s.out) });
+      const score = meanScore(out.probabilities.map((p, i) => heldOutScore(p, splits[i]!.validation, classes, data[i]!.shape)));
       scored.push({ candidate: c, out, score });
       reports.push({ name: c.name, model: describeSegmenter(out.segmenter), validationDice: +score.dice.toFixed(4), perClass: score.perClass, trueClassProbability: +score.soft.toFixed(4), seconds: +((performance.now() - t0) / 1000).toFixed(1), report: out.report });
     } catch (e) {
@@ -123,14 +126,20 @@ export async function runAuto(data: LabeledVolume[], options: StrategyOptions, c
     }
   }
   if (scored.length === 0) throw new LumenError('bad-input', `no candidate could learn from these labels: ${reports.map((r) => `${r.name}: ${r.error}`).join('; ')}`);
-  scored.sort((a, b) => compareScores(b.score, a.score));
-  let chosen = [scored[0]!];
-  let best = { out: scored[0]!.out, score: scored[0]!.score };
-  if (scored.length >= 2) {
-    const mean = meanOf(scored[0]!.out, scored[1]!.out);
-    const score = meanScore(mean.probabilities.map((p, i) => heldOutScore(p, splits[i]!.validation, classes)));
+  // The best by score; then the one-standard-error rule: the earliest candidate (the simplest, the
+  // pixel classifier first) that the best does not clearly beat is kept, since held-out labels on a
+  // few planes flatter networks more often than they warn about them.
+  const best0 = [...scored].sort((a, b) => compareScores(b.score, a.score))[0]!;
+  const kept = scored.find((s) => s === best0 || !clearlyBetter(best0.score, s.score))!;
+  let chosen = [kept];
+  let best = { out: kept.out, score: kept.score };
+  const partner = [...scored].filter((s) => s !== kept).sort((a, b) => compareScores(b.score, a.score))[0];
+  if (partner) {
+    // the mean with the best of the others, where it clearly beats the one kept
+    const mean = meanOf(kept.out, partner.out);
+    const score = meanScore(mean.probabilities.map((p, i) => heldOutScore(p, splits[i]!.validation, classes, data[i]!.shape)));
     reports.push({ name: mean.name, model: describeSegmenter(mean.segmenter), validationDice: +score.dice.toFixed(4), perClass: score.perClass, trueClassProbability: +score.soft.toFixed(4), seconds: 0 });
-    if (compareScores(score, best.score) > 0) { best = { out: mean, score }; chosen = scored.slice(0, 2); }
+    if (clearlyBetter(score, kept.score)) { best = { out: mean, score }; chosen = [kept, partner]; }
   }
   let retrainSeconds: number | undefined;
   let final = best.out;
@@ -151,6 +160,7 @@ export async function runAuto(data: LabeledVolume[], options: StrategyOptions, c
     report: {
       layout: layouts.map(describeLayout).join('; '), chosen: best.out.name, validationDice: +best.score.dice.toFixed(4),
       heldOutVoxels: best.score.voxels, heldOut: splits.map(describeHeldOut).join('; '),
+      ...(kept !== best0 ? { rule: `${best0.out.name} scored highest, but not by more than one standard error over ${kept.out.name}, which comes first` } : {}),
       ...(retrainSeconds !== undefined ? { retrainSeconds } : {}), candidates: reports,
     },
   };
@@ -162,9 +172,10 @@ function meanOf(a: CandidateOutput, b: CandidateOutput): CandidateOutput {
   return { name: `mean of ${a.name} and ${b.name}`, probabilities, segmenter, report: {} };
 }
 
-/** Several volumes: Dice averaged over volumes, voxel counts summed. */
+/** Several volumes: Dice averaged over volumes, voxel counts summed, blocks pooled. */
 function meanScore(scores: HeldOutScore[]): HeldOutScore {
   if (scores.length === 1) return scores[0]!;
+  const blocks = scores.flatMap((s) => s.blocks ?? []);
   const perClass: Record<string, number> = {}, voxels: Record<string, number> = {};
   let soft = 0;
   for (const s of scores) {
@@ -172,5 +183,5 @@ function meanScore(scores: HeldOutScore[]): HeldOutScore {
     for (const [k, v] of Object.entries(s.perClass)) perClass[k] = (perClass[k] ?? 0) + v / scores.length;
     for (const [k, v] of Object.entries(s.voxels)) voxels[k] = (voxels[k] ?? 0) + v;
   }
-  return { dice: scores.reduce((a, s) => a + s.dice, 0) / scores.length, perClass, voxels, soft };
+  return { dice: scores.reduce((a, s) => a + s.dice, 0) / scores.length, perClass, voxels, soft, blocks };
 }
