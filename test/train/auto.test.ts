@@ -7,6 +7,7 @@ import { pixelClassifierCandidate } from '../../src-shared/train/auto/pixel-clas
 import { planes2dCandidate } from '../../src-shared/train/auto/planes-2d.ts';
 import type { Candidate, CandidateInput } from '../../src-shared/train/auto/candidate.ts';
 import { detectLayout } from '../../src-shared/train/layout.ts';
+import { planeCoverage } from '../../src-shared/train/auto/coverage.ts';
 import type { LabeledVolume } from '../../src-shared/train/dataset.ts';
 import { heldOutScore } from '../../src-shared/train/auto/score.ts';
 import { seededRandom } from '../../src-shared/nn/params.ts';
@@ -79,5 +80,30 @@ describe('auto: whole planes held out', () => {
     let dot = 0, nx = 0, ny = 0;
     for (let i = 0; i < x.length; i++) { dot += x[i]! * y[i]!; nx += x[i]! ** 2; ny += y[i]! ** 2; }
     expect(dot / Math.sqrt(nx * ny)).toBeGreaterThan(0.9);
+  }, 120_000);
+});
+
+describe('auto: networks only where the labeled planes speak for the volume', () => {
+  it('measures how much of each axis lies within the labeled planes\' own spacing', () => {
+    const planes = (axis: 0 | 1 | 2, ...at: number[]) => ({ kind: 'planes' as const, axes: [axis], planes: at.map((index) => ({ axis, index, voxels: 1 })) });
+    expect(planeCoverage(planes(0, 8, 17), [25, 64, 64])).toEqual({ axis: 0, fraction: 1 });
+    // three axial slices 8 apart in a 150-slice MRI: 3 + 2·8 + 2·8 planes of 150
+    expect(planeCoverage(planes(0, 60, 68, 76), [150, 64, 64])!.fraction).toBeCloseTo(33 / 150, 5);
+    // one plane per view (strokes in the three views): each covers itself only
+    const three = { kind: 'planes' as const, axes: [0, 1, 2] as (0 | 1 | 2)[], planes: [0, 1, 2].map((axis) => ({ axis: axis as 0 | 1 | 2, index: 5, voxels: 1 })) };
+    expect(planeCoverage(three, [20, 40, 10])).toEqual({ axis: 2, fraction: 0.1 });
+    expect(planeCoverage(planes(0, 0), [1, 64, 64])).toEqual({ axis: 0, fraction: 1 });
+    expect(planeCoverage({ kind: 'volume', labeledFraction: 0.01 }, [20, 20, 20])).toBeUndefined();
+  });
+
+  it('runs only the pixel classifier when the planes cover little, and says which planes to add', async () => {
+    const { data } = volume();
+    // one z-plane only: a network would be trusted for 1 of 12 planes
+    const labels = data.labels.map((l, i) => (Math.floor(i / (H * W)) === 6 ? l : 0));
+    const r = await runAuto([{ ...data, labels }], { effort: 0.05, seed: 1 }, { factory: runtime.factory });
+    expect(r.report.chosen).toBe('pixel-classifier');
+    const skipped = r.report.candidates.filter((c) => c.skipped);
+    expect(skipped.map((c) => c.name)).toEqual(expect.arrayContaining(['2d', '2d on pixel classifier']));
+    expect(skipped[0]!.skipped).toMatch(/8% of the 12 z-planes.*label a few more planes spread along z/);
   }, 120_000);
 });

@@ -19,6 +19,7 @@ import { stacked2dCandidate } from './stacked-2d.ts';
 import { unet3dCandidate } from './unet-3d.ts';
 import { pixelClassifierCandidate } from './pixel-classifier.ts';
 import { finetuneCandidates } from './finetune.ts';
+import { coverageAdvice, MIN_COVERAGE, planeCoverage } from './coverage.ts';
 
 export interface CandidateReport {
   name: string;
@@ -95,7 +96,15 @@ export function candidatesFor(data: LabeledVolume[], layouts: LabelLayout[], opt
 export async function runAuto(data: LabeledVolume[], options: StrategyOptions, ctx: StrategyContext, only?: Candidate[]): Promise<AutoResult> {
   const classes = trainableClasses(...data.map((v) => v.labels));
   const layouts = data.map((v) => detectLayout(v.labels, v.shape));
-  const candidates = only ?? candidatesFor(data, layouts, options);
+  let candidates = only ?? candidatesFor(data, layouts, options);
+  const reports: CandidateReport[] = [], passedOver: CandidateReport[] = [];
+  // networks only where the labeled planes speak for most of the volume (coverage.ts)
+  const thin = only ? undefined : data.map((v, i) => ({ c: planeCoverage(layouts[i]!, v.shape), shape: v.shape })).find((x) => x.c && x.c.fraction < MIN_COVERAGE);
+  if (thin) {
+    const why = coverageAdvice(thin.c!, thin.shape[thin.c!.axis]);
+    passedOver.push(...candidates.slice(1).map((c) => ({ name: c.name, model: c.name, validationDice: 0, perClass: {}, seconds: 0, skipped: why })));
+    candidates = candidates.slice(0, 1);
+  }
   // one candidate competes with nobody: bands give its score without a second training
   const splits = data.map((v, i) => splitForValidation(v.labels, v.shape, layouts[i]!, { minPlanesToHoldOut: candidates.length > 1 ? minPlanesToHoldOut(v) : Infinity }));
   const input: CandidateInput = {
@@ -106,7 +115,6 @@ export async function runAuto(data: LabeledVolume[], options: StrategyOptions, c
   const budget = AUTO_BUDGET_SECONDS * (options.effort ?? 1);
   const started = performance.now();
   const scored: { candidate: Candidate; out: CandidateOutput; score: HeldOutScore }[] = [];
-  const reports: CandidateReport[] = [];
   for (const c of candidates) {
     if (ctx.shouldStop?.()) throw new LumenError('cancelled', 'training was stopped');
     const t0 = performance.now();
@@ -125,6 +133,7 @@ export async function runAuto(data: LabeledVolume[], options: StrategyOptions, c
       reports.push({ name: c.name, model: c.name, validationDice: 0, perClass: {}, seconds: +((performance.now() - t0) / 1000).toFixed(1), error: (e as Error).message });
     }
   }
+  reports.push(...passedOver);
   if (scored.length === 0) throw new LumenError('bad-input', `no candidate could learn from these labels: ${reports.map((r) => `${r.name}: ${r.error}`).join('; ')}`);
   // The best by score; then the one-standard-error rule: the earliest candidate (the simplest, the
   // pixel classifier first) that the best does not clearly beat is kept, since held-out labels on a
