@@ -170,6 +170,11 @@ describe('classes and held-out scores', () => {
     expect(mixedA.dice).toBeGreaterThan(mixedB.dice);
     expect(clearlyBetter(mixedA, mixedB)).toBe(false);
     expect(clearlyBetter(everywhere, a)).toBe(false);
+    // a lead that is clear between two candidates, but not for the best of three (√(2 ln 3) standard errors)
+    const twoBlocks = heldOutScore(missIn(missIn(truth, 0, 0, 10), 1, 0, 10), labels, [1, 2], s);
+    const lead = heldOutScore(missIn(truth, 2, 1, 3), labels, [1, 2], s);
+    expect(clearlyBetter(lead, twoBlocks, 1)).toBe(true);
+    expect(clearlyBetter(lead, twoBlocks, 3)).toBe(false);
   });
 
   it('ranks by Dice on many held-out voxels, and by the probability of the true class on few', () => {

@@ -135,11 +135,13 @@ export async function runAuto(data: LabeledVolume[], options: StrategyOptions, c
   }
   reports.push(...passedOver);
   if (scored.length === 0) throw new LumenError('bad-input', `no candidate could learn from these labels: ${reports.map((r) => `${r.name}: ${r.error}`).join('; ')}`);
-  // The best by score; then the one-standard-error rule: the earliest candidate (the simplest, the
-  // pixel classifier first) that the best does not clearly beat is kept, since held-out labels on a
-  // few planes flatter networks more often than they warn about them.
+  // The best by score; then the one-standard-error rule, widened for the number of candidates
+  // (score.ts): the earliest candidate (the simplest, the pixel classifier first) that the best does
+  // not clearly beat is kept, since held-out labels on a few planes flatter networks more often
+  // than they warn about them.
   const best0 = [...scored].sort((a, b) => compareScores(b.score, a.score))[0]!;
-  const kept = scored.find((s) => s === best0 || !clearlyBetter(best0.score, s.score))!;
+  const compared = scored.length + 1; // the mean of two competes too
+  const kept = scored.find((s) => s === best0 || !clearlyBetter(best0.score, s.score, compared))!;
   let chosen = [kept];
   let best = { out: kept.out, score: kept.score };
   const partner = [...scored].filter((s) => s !== kept).sort((a, b) => compareScores(b.score, a.score))[0];
@@ -148,7 +150,7 @@ export async function runAuto(data: LabeledVolume[], options: StrategyOptions, c
     const mean = meanOf(kept.out, partner.out);
     const score = meanScore(mean.probabilities.map((p, i) => heldOutScore(p, splits[i]!.validation, classes, data[i]!.shape)));
     reports.push({ name: mean.name, model: describeSegmenter(mean.segmenter), validationDice: +score.dice.toFixed(4), perClass: score.perClass, trueClassProbability: +score.soft.toFixed(4), seconds: 0 });
-    if (clearlyBetter(score, kept.score)) { best = { out: mean, score }; chosen = [kept, partner]; }
+    if (clearlyBetter(score, kept.score, compared)) { best = { out: mean, score }; chosen = [kept, partner]; }
   }
   let retrainSeconds: number | undefined;
   let final = best.out;
@@ -169,7 +171,7 @@ export async function runAuto(data: LabeledVolume[], options: StrategyOptions, c
     report: {
       layout: layouts.map(describeLayout).join('; '), chosen: best.out.name, validationDice: +best.score.dice.toFixed(4),
       heldOutVoxels: best.score.voxels, heldOut: splits.map(describeHeldOut).join('; '),
-      ...(kept !== best0 ? { rule: `${best0.out.name} scored highest, but not by more than one standard error over ${kept.out.name}, which comes first` } : {}),
+      ...(kept !== best0 ? { rule: `${best0.out.name} scored highest, but not clearly above ${kept.out.name} (by more than its standard error × √(2 ln ${compared})), which comes first` } : {}),
       ...(retrainSeconds !== undefined ? { retrainSeconds } : {}), candidates: reports,
     },
   };

@@ -90,12 +90,14 @@ function metricOf(stats: Float64Array, K: number, soft: boolean): number {
 const BOOTSTRAP = 400;
 
 /**
- * Whether `a` beats `b` by more than one standard error of their difference, estimated by
- * resampling the held-out blocks (both scored on the same voxels). This is the one-standard-error
- * rule of model selection: where held-out labels are few or alike, a higher score is often luck,
- * and `auto` then keeps the simpler candidate (the pixel classifier comes first).
+ * Whether `a` beats `b` by more than the standard error of their difference (estimated by
+ * resampling the held-out blocks; both are scored on the same voxels) times √(2 ln k) for the best
+ * of k candidates: the one-standard-error rule of model selection, with the margin by which the
+ * best of k equally good candidates leads by luck alone. Where held-out labels are few or alike, a
+ * higher score is often luck, and `auto` then keeps the simpler candidate (the pixel classifier
+ * comes first).
  */
-export function clearlyBetter(a: HeldOutScore, b: HeldOutScore): boolean {
+export function clearlyBetter(a: HeldOutScore, b: HeldOutScore, candidates = 1): boolean {
   const soft = Math.min(...Object.values(a.voxels)) < FEW_HELD_OUT;
   const point = soft ? a.soft - b.soft : a.dice - b.dice;
   if (point <= 0) return false;
@@ -116,7 +118,7 @@ export function clearlyBetter(a: HeldOutScore, b: HeldOutScore): boolean {
   }
   const mean = diffs.reduce((x, y) => x + y, 0) / diffs.length;
   const se = Math.sqrt(diffs.reduce((x, y) => x + (y - mean) ** 2, 0) / (diffs.length - 1));
-  return point > se;
+  return point > se * Math.max(1, Math.sqrt(2 * Math.log(candidates)));
 }
 
 /** Dice within this of each other is a tie, settled by the soft score. */
