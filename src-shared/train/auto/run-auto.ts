@@ -112,6 +112,8 @@ export async function runAuto(data: LabeledVolume[], options: StrategyOptions, c
     validation: data.map((v, i) => ({ ...v, labels: splits[i]!.validation })),
     layouts, classes, options, ctx,
   };
+  /** One output's held-out score: every candidate and the mean of two are scored the same way. */
+  const scoreOf = (out: CandidateOutput) => meanScore(out.probabilities.map((p, i) => heldOutScore(p, splits[i]!.validation, classes, data[i]!.shape)));
   const budget = AUTO_BUDGET_SECONDS * (options.effort ?? 1);
   const started = performance.now();
   const scored: { candidate: Candidate; out: CandidateOutput; score: HeldOutScore }[] = [];
@@ -124,9 +126,9 @@ export async function runAuto(data: LabeledVolume[], options: StrategyOptions, c
     }
     try {
       const out = await c.run({ ...input, deadline: started + TRAIN_NO_LATER_THAN * budget * 1000, earlier: scored.map((s) => s.out) });
-      const score = meanScore(out.probabilities.map((p, i) => heldOutScore(p, splits[i]!.validation, classes, data[i]!.shape)));
+      const score = scoreOf(out);
       scored.push({ candidate: c, out, score });
-      reports.push({ name: c.name, model: describeSegmenter(out.segmenter), validationDice: +score.dice.toFixed(4), perClass: score.perClass, trueClassProbability: +score.soft.toFixed(4), seconds: +((performance.now() - t0) / 1000).toFixed(1), report: out.report });
+      reports.push(reportRow(c.name, out, score, +((performance.now() - t0) / 1000).toFixed(1)));
     } catch (e) {
       // a candidate that cannot handle this input is passed over; the others still compete
       if ((e as LumenError).code === 'cancelled' || candidates.length === 1) throw e;
@@ -148,8 +150,8 @@ export async function runAuto(data: LabeledVolume[], options: StrategyOptions, c
   if (partner) {
     // the mean with the best of the others, where it clearly beats the one kept
     const mean = meanOf(kept.out, partner.out);
-    const score = meanScore(mean.probabilities.map((p, i) => heldOutScore(p, splits[i]!.validation, classes, data[i]!.shape)));
-    reports.push({ name: mean.name, model: describeSegmenter(mean.segmenter), validationDice: +score.dice.toFixed(4), perClass: score.perClass, trueClassProbability: +score.soft.toFixed(4), seconds: 0 });
+    const score = scoreOf(mean);
+    reports.push(reportRow(mean.name, mean, score, 0));
     if (clearlyBetter(score, kept.score, compared)) { best = { out: mean, score }; chosen = [kept, partner]; }
   }
   let retrainSeconds: number | undefined;
@@ -178,6 +180,13 @@ export async function runAuto(data: LabeledVolume[], options: StrategyOptions, c
       ...(kept !== best0 ? { rule: `${best0.out.name} scored highest, but not clearly above ${kept.out.name} (by more than its standard error × √(2 ln ${compared})), which comes first` } : {}),
       ...(retrainSeconds !== undefined ? { retrainSeconds } : {}), candidates: reports,
     },
+  };
+}
+
+function reportRow(name: string, out: CandidateOutput, score: HeldOutScore, seconds: number): CandidateReport {
+  return {
+    name, model: describeSegmenter(out.segmenter), validationDice: +score.dice.toFixed(4), perClass: score.perClass,
+    trueClassProbability: +score.soft.toFixed(4), seconds, ...(Object.keys(out.report).length ? { report: out.report } : {}),
   };
 }
 
