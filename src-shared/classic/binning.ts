@@ -15,6 +15,8 @@ export interface BinnedFeatures {
   codes: Uint8Array;
   /** per feature, ascending float32 thresholds; bins of feature j = edges[j].length + 1 */
   edges: Float32Array[];
+  /** feature-major values: values[j·n + i] is sample i's feature j (for placing thresholds between samples) */
+  values: Float32Array;
 }
 
 /** First index whose edge is ≥ x (edges.length if none): the bin of x. NaN goes past every edge. */
@@ -29,9 +31,10 @@ export function binOf(edges: Float32Array, x: number): number {
 }
 
 /** Row-major samples X [n × f] → codes and thresholds, at most `bins` (≤ 256) bins per feature. */
-export function binFeatures(X: Float32Array, n: number, f: number, bins = 64): BinnedFeatures {
+export function binFeatures(X: Float32Array, n: number, f: number, bins = 256): BinnedFeatures {
   if (bins < 2 || bins > 256) throw new Error(`bins must be in [2, 256], not ${bins}`);
   const codes = new Uint8Array(n * f);
+  const values = new Float32Array(n * f);
   const edges: Float32Array[] = [];
   const column = new Float32Array(n);
   for (let j = 0; j < f; j++) {
@@ -47,6 +50,7 @@ export function binFeatures(X: Float32Array, n: number, f: number, bins = 64): B
     edges.push(e);
     const base = j * n;
     for (let i = 0; i < n; i++) codes[base + i] = binOf(e, column[i]!);
+    values.set(column, base);
   }
-  return { n, f, codes, edges };
+  return { n, f, codes, edges, values };
 }

@@ -17,6 +17,7 @@ import * as op from '../nn/ops.ts';
 import { axisKernels, kernelRadius } from './kernels.ts';
 import { convAlong, crop, edgePad, gatherChannels, square } from './graph-ops.ts';
 import { eigenvalues2, eigenvalues3 } from './eigen.ts';
+import { COORDINATE_CHANNELS } from '../infer/coordinates.ts';
 
 export interface FeatureSpec {
   /** 3: [N, C, D, H, W] inputs with 3D filters; 2: [N, C, H, W] with 2D filters */
@@ -26,6 +27,11 @@ export interface FeatureSpec {
   scales: number[];
   /** physical voxel size z, y, x (only ratios matter; z is unused for dims 2) */
   spacing: [number, number, number];
+  /**
+   * the input also holds the voxels' relative positions after the image channels
+   * (infer/coordinates.ts); they enter the rows as they are, three features after the filters
+   */
+  coordinates?: boolean;
 }
 
 /**
@@ -40,8 +46,15 @@ export interface FeatureWindow { before: number[]; after: number[] }
 
 const perScale = (dims: 2 | 3) => 3 + dims;
 
+const coordinateCount = (spec: FeatureSpec) => (spec.coordinates ? COORDINATE_CHANNELS : 0);
+
 export function featureCount(spec: FeatureSpec): number {
-  return spec.channels * (1 + spec.scales.length * perScale(spec.dims));
+  return spec.channels * (1 + spec.scales.length * perScale(spec.dims)) + coordinateCount(spec);
+}
+
+/** Channels the feature graph's input holds: the image's, and the positions where the spec wants them. */
+export function featureInputChannels(spec: FeatureSpec): number {
+  return spec.channels + coordinateCount(spec);
 }
 
 /** Readable names in output-channel order (for reports): "c0 σ1.6 hessian 2". */
@@ -52,6 +65,7 @@ export function featureNames(spec: FeatureSpec): string[] {
     out.push(`c${c} raw`);
     for (const s of spec.scales) for (const f of ['gaussian', 'gradient', 'laplacian', ...eig]) out.push(`c${c} σ${s} ${f}`);
   }
+  if (spec.coordinates) out.push('z position', 'y position', 'x position');
   return out;
 }
 
@@ -137,6 +151,8 @@ function scaleFeatures(g: Graph, d: Derivatives, dims: 2 | 3): Value[] {
 interface FeatureMaps {
   /** one [N·C, 1, ...out] value per feature of a channel (featureNames order within a channel) */
   maps: Value[];
+  /** the position channels [N, 3, ...out] where the spec has them */
+  coordinates?: Value;
   N: number;
   C: number;
   out: number[];
@@ -146,14 +162,16 @@ function featureMaps(g: Graph, input: Value, spec: FeatureSpec, window?: Feature
   validateFeatureSpec(spec);
   const rank = spec.dims;
   if (input.shape.length !== rank + 2) throw new Error(`${rank}D features need a ${rank + 2}-D input, got [${input.shape}]`);
-  if (input.shape[1] !== spec.channels) throw new Error(`features expect ${spec.channels} channel(s), got [${input.shape}]`);
+  if (input.shape[1] !== featureInputChannels(spec)) throw new Error(`features expect ${featureInputChannels(spec)} channel(s), got [${input.shape}]`);
   const before = window?.before ?? new Array(rank).fill(0);
   const after = window?.after ?? new Array(rank).fill(0);
-  const [N, C] = input.shape as [number, number];
+  const N = input.shape[0]!, C = spec.channels;
   const spatial = input.shape.slice(2);
   const out = spatial.map((s, a) => s - before[a]! - after[a]!);
   if (out.some((s) => s < 1)) throw new Error(`feature window leaves no output: input [${input.shape}], context ${before}/${after}`);
-  const flat = op.reshape(g, input, [N * C, 1, ...spatial]);
+  const image = spec.coordinates ? op.slice(g, input, [1], [0], [C]) : input;
+  const coordinates = spec.coordinates ? crop(g, op.slice(g, input, [1], [C], [C + COORDINATE_CHANNELS]), before, after) : undefined;
+  const flat = op.reshape(g, image, [N * C, 1, ...spatial]);
   const maps: Value[] = [crop(g, flat, before, after)];
   for (const sigma of spec.scales) {
     const r = axisSigmas(spec, sigma).map(kernelRadius);
@@ -163,7 +181,7 @@ function featureMaps(g: Graph, input: Value, spec: FeatureSpec, window?: Feature
     const d = rank === 3 ? derivatives3(g, padded, spec, sigma) : derivatives2(g, padded, spec, sigma);
     maps.push(...scaleFeatures(g, d, spec.dims));
   }
-  return { maps, N, C, out };
+  return { maps, coordinates, N, C, out };
 }
 
 /**
@@ -172,17 +190,20 @@ function featureMaps(g: Graph, input: Value, spec: FeatureSpec, window?: Feature
  * order, each [gaussian, gradient, laplacian, hessian eigenvalues descending] (featureNames).
  */
 export function appendFeatures(g: Graph, input: Value, spec: FeatureSpec, window?: FeatureWindow): Value {
-  const { maps, N, out } = featureMaps(g, input, spec, window);
+  const { maps, coordinates, N, C, out } = featureMaps(g, input, spec, window);
   const perChannel = op.concat(g, maps, 1);                                 // [N·C, F/C, ...out]
-  return op.reshape(g, perChannel, [N, featureCount(spec), ...out]);
+  const filtered = op.reshape(g, perChannel, [N, C * maps.length, ...out]);
+  return coordinates ? op.concat(g, [filtered, coordinates], 1) : filtered;
 }
 
 /** The same features as rows, one per voxel: [N·∏s', featureCount] (N-major, then z, y, x), what tree ensembles take. */
 export function appendFeatureRows(g: Graph, input: Value, spec: FeatureSpec, window?: FeatureWindow): Value {
-  const { maps, N, C, out } = featureMaps(g, input, spec, window);
+  const { maps, coordinates, N, C, out } = featureMaps(g, input, spec, window);
   const S = out.reduce((a, b) => a * b, 1);
   const F1 = maps.length;
   const perChannel = op.reshape(g, op.concat(g, maps, 1), [N, C, F1, S]);
-  const rows = op.transpose(g, perChannel, [0, 3, 1, 2]);                  // [N, S, C, F/C]
-  return op.reshape(g, rows, [N * S, C * F1]);
+  const rows = op.reshape(g, op.transpose(g, perChannel, [0, 3, 1, 2]), [N * S, C * F1]); // [N, S, C, F/C] flattened
+  if (!coordinates) return rows;
+  const positions = op.transpose(g, op.reshape(g, coordinates, [N, COORDINATE_CHANNELS, S]), [0, 2, 1]);
+  return op.concat(g, [rows, op.reshape(g, positions, [N * S, COORDINATE_CHANNELS])], 1);
 }

@@ -38,7 +38,13 @@ export interface ForestOptions {
   minLeaf?: number;
   /** candidate features per split (default ⌈√F⌉) */
   featuresPerSplit?: number;
-  /** quantile bins per feature (default 64) */
+  /**
+   * quantile bins per feature (default 256, the most one-byte codes hold). 64 bins restricted
+   * the splits of few samples too much: on a 256² vessel image with 758 painted pixels Dice was
+   * 0.51 at 64 bins and 0.59 at 256 (scikit-learn's exact splits: 0.61); 60 000 noisy samples
+   * grow trees 15% slower at 256. Exact splits in nodes under 128 samples changed nothing there
+   * and doubled the time.
+   */
   bins?: number;
   seed?: number;
   /** after each tree; return true to stop early (the forest keeps the trees grown so far) */
@@ -66,7 +72,7 @@ interface Growth {
 /** Grows one tree on the samples `idx` with bootstrap multiplicities `w`. */
 function growTree(s: Growth, idx: Int32Array, w: Uint16Array): Tree & { leafDepthSum: number; leaves: number } {
   const { binned, y, K, maxDepth, minLeaf, mtry, rand } = s;
-  const { n, f, codes, edges } = binned;
+  const { n, f, codes } = binned;
   const feature: number[] = [], threshold: number[] = [], left: number[] = [], right: number[] = [];
   const value: number[] = [];
   const hist = new Float64Array(256 * K);
@@ -104,14 +110,16 @@ function growTree(s: Growth, idx: Int32Array, w: Uint16Array): Tree & { leafDept
       // partial Fisher–Yates: order[t] becomes a fresh random feature
       const swap = t + Math.floor(rand() * (f - t));
       const j = order[swap]!; order[swap] = order[t]!; order[t] = j;
-      const nb = edges[j]!.length + 1;
-      if (nb < 2) continue;
-      hist.fill(0, 0, nb * K);
       const base = j * n;
+      // only the bins the node's samples occupy: a deep node spans few of the 256
+      let lo = 255, hi = 0;
+      for (let p = start; p < end; p++) { const c = codes[base + idx[p]!]!; if (c < lo) lo = c; if (c > hi) hi = c; }
+      if (lo === hi) continue;
+      hist.fill(0, lo * K, (hi + 1) * K);
       for (let p = start; p < end; p++) { const i = idx[p]!; hist[codes[base + i]! * K + y[i]!]! += w[i]!; }
       leftCls.fill(0);
       let wl = 0, valid = false;
-      for (let b = 0; b < nb - 1; b++) {
+      for (let b = lo; b < hi; b++) {
         for (let k = 0; k < K; k++) { const h = hist[b * K + k]!; leftCls[k]! += h; wl += h; }
         const wr = total - wl;
         if (wl < minLeaf || wl === 0) continue;
@@ -134,7 +142,7 @@ function growTree(s: Growth, idx: Int32Array, w: Uint16Array): Tree & { leafDept
       else { const tmp = idx[a]!; idx[a] = idx[z]!; idx[z] = tmp; z--; }
     }
     feature[node] = bestFeature;
-    threshold[node] = edges[bestFeature]![bestBin]!;
+    threshold[node] = thresholdBetween(binned, bestFeature, idx, start, a, end);
     const l = newNode(), r = newNode();
     left[node] = l; right[node] = r;
     stack.push([r, a, end, depth + 1], [l, start, a, depth + 1]);
@@ -144,6 +152,23 @@ function growTree(s: Growth, idx: Int32Array, w: Uint16Array): Tree & { leafDept
     left: Int32Array.from(left), right: Int32Array.from(right), value: Float32Array.from(value),
     leafDepthSum, leaves,
   };
+}
+
+/**
+ * Where a split goes, once idx[start, mid) went left and idx[mid, end) right: halfway between the
+ * largest value sent left and the smallest sent right, as scikit-learn places it. The bin edge
+ * itself is a training value, so splitting there gives every unlabeled voxel in the gap to the
+ * class above it; with strokes, whose values leave wide gaps, that over-predicted the brighter
+ * class (a 256² vessel image with 758 painted pixels: Dice 0.48 at the edge, 0.51 halfway).
+ * Any threshold in [largest left, smallest right) partitions the training samples alike.
+ */
+function thresholdBetween(binned: BinnedFeatures, j: number, idx: Int32Array, start: number, mid: number, end: number): number {
+  const base = j * binned.n;
+  let lo = -Infinity, hi = Infinity;
+  for (let p = start; p < mid; p++) { const v = binned.values[base + idx[p]!]!; if (v > lo) lo = v; }
+  for (let p = mid; p < end; p++) { const v = binned.values[base + idx[p]!]!; if (v < hi) hi = v; }
+  const t = Math.fround(lo + (hi - lo) / 2);
+  return t >= lo && t < hi ? t : lo;
 }
 
 /** The leaf `tree` sends a sample to, given a feature getter. */
@@ -161,7 +186,7 @@ export function trainForest(X: Float32Array, n: number, f: number, y: Uint8Array
   for (let i = 0; i < n; i++) if (y[i]! >= K) throw new Error(`sample ${i} has class ${y[i]}, beyond the ${K} classes`);
   const trees = opts.trees ?? 100;
   const rand = seededRandom(opts.seed ?? 1);
-  const binned = binFeatures(X, n, f, opts.bins ?? 64);
+  const binned = binFeatures(X, n, f, opts.bins ?? 256);
   const growth: Growth = {
     binned, y, K, rand,
     maxDepth: opts.maxDepth ?? 32, minLeaf: opts.minLeaf ?? 1,

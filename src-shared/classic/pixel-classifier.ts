@@ -8,7 +8,7 @@ import { readModelMetadata, serializeGraph } from '../nn/onnx-io.ts';
 import type { SessionFactory } from '../nn/session.ts';
 import { sessionRunner, type PatchModel } from '../infer/patch-model.ts';
 import { LumenError } from '../errors.ts';
-import { appendFeatureRows, featureHalo, type FeatureSpec } from './features.ts';
+import { appendFeatureRows, featureHalo, featureInputChannels, type FeatureSpec } from './features.ts';
 import { appendForest, forestFromTreeEnsembles, treeCount, ML_DOMAIN, TREE_ENSEMBLE_OP, type NodeLike } from './forest-onnx.ts';
 import type { Forest } from './forest.ts';
 import { checkPixelClassifierConfig, pixelClassifierConfig, type PixelClassifierConfig } from './codec.ts';
@@ -50,7 +50,8 @@ function appendNative(g: Graph, input: Value, model: PixelClassifier): Value {
  */
 export function appendPixelClassifier(g: Graph, input: Value, model: PixelClassifier): Value {
   const dims = model.features.dims;
-  if (input.shape[1] !== model.inChannels) throw new LumenError('shape-mismatch', `the pixel classifier expects ${model.inChannels} channel(s) but the image has ${input.shape[1]}`);
+  const wanted = featureInputChannels(model.features);
+  if (input.shape[1] !== wanted) throw new LumenError('shape-mismatch', `the pixel classifier expects ${wanted} channel(s) but the input has ${input.shape[1]}`);
   if (input.shape.length === dims + 2) return appendNative(g, input, model);
   if (dims === 2 && input.shape.length === 5) {
     const [B, C, d, h, w] = input.shape as [number, number, number, number, number];
@@ -73,7 +74,7 @@ export function pixelClassifierGraph(model: PixelClassifier, inputShape: readonl
 export function pixelClassifierPatchModel(factory: SessionFactory, model: PixelClassifier): PatchModel {
   const dims = model.features.dims;
   return {
-    dims, inChannels: model.inChannels, outChannels: model.outChannels, sizeMultiple: new Array(dims).fill(1),
+    dims, inChannels: model.inChannels, outChannels: model.outChannels, sizeMultiple: new Array(dims).fill(1), coordinates: model.features.coordinates,
     open: (shape) => sessionRunner(factory, serializeGraph(pixelClassifierGraph(model, shape)), shape),
   };
 }

@@ -12,9 +12,9 @@ import { serializeGraph } from '../nn/onnx-io.ts';
 import { sessionRunner } from '../infer/patch-model.ts';
 import { throwIfCancelled, type CancelSignal } from '../infer/cancel.ts';
 import { LumenError } from '../errors.ts';
-import { appendFeatureRows } from './features.ts';
+import { appendFeatureRows, featureInputChannels } from './features.ts';
 import { appendForest } from './forest-onnx.ts';
-import { gatherWindow } from './sample-features.ts';
+import { gatherInput } from './sample-features.ts';
 import { pixelClassifierHalo, type PixelClassifier } from './pixel-classifier.ts';
 
 /** Output voxels per block by default: about 0.5 GB of ORT working memory for 3D features. */
@@ -63,7 +63,7 @@ export async function predictPixelClassifier(factory: SessionFactory, model: Pix
   const block = classifierBlock(shape, dims, opts.blockVoxels);
   const size = block.map((b, a) => b + 2 * halo[a]!);
   const axes = dims === 3 ? [0, 1, 2] : [1, 2];
-  const inputShape = [1, channels, ...axes.map((a) => size[a]!)];
+  const inputShape = [1, featureInputChannels(model.features), ...axes.map((a) => size[a]!)];
   const context = axes.map((a) => halo[a]!);
 
   const g = new Graph();
@@ -83,7 +83,7 @@ export async function predictPixelClassifier(factory: SessionFactory, model: Pix
   try {
     for (const z0 of starts(D, bz)) for (const y0 of starts(H, by)) for (const x0 of starts(W, bx)) {
       throwIfCancelled(opts.signal);
-      gatherWindow(planes, [z0 - halo[0]!, y0 - halo[1]!, x0 - halo[2]!], size, input);
+      gatherInput(planes, model.features, [z0 - halo[0]!, y0 - halo[1]!, x0 - halo[2]!], size, input);
       const p = await runner.run(input);
       for (let k = 0; k < K; k++) for (let z = 0; z < bz; z++) for (let y = 0; y < by; y++) {
         const src = k * S + (z * by + y) * bx;

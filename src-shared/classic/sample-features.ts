@@ -11,7 +11,8 @@ import type { SessionFactory } from '../nn/session.ts';
 import { serializeGraph } from '../nn/onnx-io.ts';
 import { Graph } from '../nn/graph.ts';
 import { sessionRunner } from '../infer/patch-model.ts';
-import { appendFeatures, featureCount, featureHalo, type FeatureSpec } from './features.ts';
+import { appendFeatures, featureCount, featureHalo, featureInputChannels, type FeatureSpec } from './features.ts';
+import { fillCoordinates } from '../infer/coordinates.ts';
 
 export interface PlanarImage {
   /** z, y, x */
@@ -110,6 +111,12 @@ export function gatherWindow(v: PlanarImage, start: number[], size: number[], ds
   }
 }
 
+/** The feature graph's input for a window: the image (gatherWindow), then the voxels' positions where the spec wants them. */
+export function gatherInput(v: PlanarImage, spec: FeatureSpec, start: number[], size: number[], dst: Float32Array): void {
+  gatherWindow(v, start, size, dst);
+  if (spec.coordinates) fillCoordinates(dst, v.channels * size.reduce((a, b) => a * b, 1), start, size, v.shape);
+}
+
 /**
  * Writes the feature rows of `voxels` (ascending indices into `v`) into X at rows
  * [rowOffset, rowOffset + voxels.length), featureCount(spec) floats per row.
@@ -131,7 +138,7 @@ export async function sampleFeatures(factory: SessionFactory, spec: FeatureSpec,
     const extent = group[0]!.extent;
     const size = extent.map((e, a) => e + 2 * halo[a]!);
     const axes = spec.dims === 3 ? [0, 1, 2] : [1, 2];
-    const inputShape = [1, spec.channels, ...axes.map((a) => size[a]!)];
+    const inputShape = [1, featureInputChannels(spec), ...axes.map((a) => size[a]!)];
     const g = new Graph();
     const ctx = axes.map((a) => halo[a]!);
     g.output(appendFeatures(g, g.input('image', inputShape), spec, { before: ctx, after: ctx }));
@@ -140,7 +147,7 @@ export async function sampleFeatures(factory: SessionFactory, spec: FeatureSpec,
       const input = new Float32Array(inputShape.reduce((a, b) => a * b, 1));
       const S = extent[0]! * extent[1]! * extent[2]!;
       for (const box of group) {
-        gatherWindow(v, box.start.map((s, a) => s - halo[a]!), size, input);
+        gatherInput(v, spec, box.start.map((s, a) => s - halo[a]!), size, input);
         const out = await runner.run(input);
         for (const p of box.members) {
           const vox = voxels[p]!;

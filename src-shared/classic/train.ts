@@ -7,6 +7,7 @@ import type { StrategyContext } from '../train/strategy.ts';
 import { classIndexTable, outputChannels, trainableClasses } from '../train/classes.ts';
 import { DEFAULT_SCALES, featureCount, featureHalo, validateFeatureSpec, type FeatureSpec } from './features.ts';
 import { selectSamples } from './sampling.ts';
+import { isImageSeries } from '../train/image-series.ts';
 import { sampleFeatures } from './sample-features.ts';
 import { trainForest } from './forest.ts';
 import type { PixelClassifier } from './pixel-classifier.ts';
@@ -23,6 +24,8 @@ export interface PixelClassifierOptions {
   scales?: number[];
   /** most labeled voxels trained on (default 60 000) */
   maxSamples?: number;
+  /** the voxels' relative positions as three more features (infer/coordinates.ts) */
+  coordinates?: boolean;
   /** tree depth limit and leaf size (forest.ts defaults) */
   maxDepth?: number;
   minLeaf?: number;
@@ -52,8 +55,10 @@ export async function trainPixelClassifier(data: LabeledVolume[], options: Pixel
   const spacing = options.spacing ?? [1, 1, 1];
   if (spacing.length !== 3 || spacing.some((s) => !(s > 0 && Number.isFinite(s)))) throw new LumenError('bad-input', `the voxel spacing must be three positive numbers, not ${spacing.join(',')}`);
   const features: FeatureSpec = {
-    dims: data.every((v) => v.shape[0] === 1) ? 2 : 3,
+    // planes filtered one by one where they are separate images (a stack of photographs)
+    dims: data.every((v) => v.shape[0] === 1 || isImageSeries(v)) ? 2 : 3,
     channels, scales: [...(options.scales ?? DEFAULT_SCALES)], spacing: [...spacing] as [number, number, number],
+    ...(options.coordinates ? { coordinates: true } : {}),
   };
   try { validateFeatureSpec(features); } catch (e) { throw new LumenError('bad-input', (e as Error).message); }
   const F = featureCount(features);

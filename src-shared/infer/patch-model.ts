@@ -21,6 +21,8 @@ export interface PatchModel {
   outChannels: number;
   /** spatial extents must be multiples of these (z, y, x; for dims 2: y, x) */
   sizeMultiple: number[];
+  /** the input holds, after the inChannels image channels, the voxels' relative positions (infer/coordinates.ts) */
+  coordinates?: boolean;
   open(inputShape: number[]): Promise<PatchRunner>;
 }
 

@@ -12,6 +12,7 @@ import { makeVolume } from '../volume.ts';
 import { patchGrid, fitPatch, type PatchGrid } from './tiles.ts';
 import { profile1d, patchProfile, weightSum, type BlendMode } from './blend-weights.ts';
 import type { PatchModel, PatchRunner } from './patch-model.ts';
+import { COORDINATE_CHANNELS, fillCoordinates } from './coordinates.ts';
 import { memorySource, type SlabSource } from './source.ts';
 import { estimateStats, type ChannelStats } from './normalize.ts';
 import { throwIfCancelled, type CancelSignal } from './cancel.ts';
@@ -133,13 +134,15 @@ export async function streamSlidingWindow(model: PatchModel, source: SlabSource,
   const runner = async (b: number) => {
     let r = runners.get(b);
     if (!r) {
-      const shape = model.dims === 3 ? [b, C, pd, ph, pw] : [b, C, ph, pw];
+      const shape = model.dims === 3 ? [b, CI, pd, ph, pw] : [b, CI, ph, pw];
       r = await model.open(shape);
       runners.set(b, r);
     }
     return r;
   };
   const patchLen = pd * ph * pw;
+  // the model's input channels: the image's, then the voxels' positions where it wants them
+  const CI = C + (model.coordinates ? COORDINATE_CHANNELS : 0);
   const buffers = new Map<number, Float32Array>();
   const totalItems = grid.count * flips.length;
   const V = D * H * W;
@@ -208,8 +211,11 @@ export async function streamSlidingWindow(model: PatchModel, source: SlabSource,
         const group = items.slice(i, i + batch);
         const b = group.length;
         let buf = buffers.get(b);
-        if (!buf) { buf = new Float32Array(b * C * patchLen); buffers.set(b, buf); }
-        group.forEach((it, j) => gather(zs, it, buf!, j * C * patchLen));
+        if (!buf) { buf = new Float32Array(b * CI * patchLen); buffers.set(b, buf); }
+        group.forEach((it, j) => {
+          gather(zs, it, buf!, j * CI * patchLen);
+          if (CI > C) fillCoordinates(buf!, j * CI * patchLen + C * patchLen, [zs, it.ys, it.xs], patch, [D, H, W], it.flip);
+        });
         const r = await runner(b);
         const t = performance.now();
         const out = await r.run(buf);

@@ -11,6 +11,7 @@ import { ParamScope } from '../nn/params.ts';
 import { appendPixelClassifier, pixelClassifierHalo } from '../classic/index.ts';
 import type { Segmenter } from './segmenter.ts';
 import { appendStackChannels } from './stack.ts';
+import { COORDINATE_CHANNELS } from '../infer/coordinates.ts';
 
 /** [1,C,d,h,w] → [1,C,d,h,w] with `axis` (0 z, 1 y, 2 x) moved into the batch: [n, C, a, b]. */
 const TO_PLANES: Record<number, number[]> = { 0: [1, 0, 2, 3], 1: [2, 0, 1, 3], 2: [3, 0, 1, 2] };
@@ -20,7 +21,8 @@ function probabilities(g: Graph, logits: Value): Value {
   return logits.shape[1] === 1 ? op.sigmoid(g, logits) : op.softmax(g, logits, 1);
 }
 
-function appendSegmenter(g: Graph, input: Value, s: Segmenter, prefix: string, bake: Map<string, Float32Array>): Value {
+/** `coordinates`: the voxels' positions [1, 3, d, h, w] where some member wants them (infer/coordinates.ts). */
+function appendSegmenter(g: Graph, input: Value, coordinates: Value | undefined, s: Segmenter, prefix: string, bake: Map<string, Float32Array>): Value {
   const [, C, d, h, w] = input.shape as [number, number, number, number, number];
   switch (s.kind) {
     case 'unet': {
@@ -35,23 +37,28 @@ function appendSegmenter(g: Graph, input: Value, s: Segmenter, prefix: string, b
       return op.reshape(g, back, [1, back.shape[0]!, d, h, w]);
     }
     case 'pixel-classifier':
-      return appendPixelClassifier(g, input, s.model);
+      return appendPixelClassifier(g, s.model.features.coordinates ? op.concat(g, [input, coordinates!], 1) : input, s.model);
     case 'mean': {
-      const outs = s.members.map((m, i) => appendSegmenter(g, input, m, `${prefix}m${i}.`, bake));
+      const outs = s.members.map((m, i) => appendSegmenter(g, input, coordinates, m, `${prefix}m${i}.`, bake));
       return op.mul(g, op.sum(g, outs), g.scalar(1 / outs.length));
     }
     case 'stacked': {
-      const first = appendSegmenter(g, input, s.first, `${prefix}s0.`, bake);
-      return appendSegmenter(g, appendStackChannels(g, input, first), s.then, `${prefix}s1.`, bake);
+      const first = appendSegmenter(g, input, coordinates, s.first, `${prefix}s0.`, bake);
+      return appendSegmenter(g, appendStackChannels(g, input, first), coordinates, s.then, `${prefix}s1.`, bake);
     }
   }
 }
 
 export function buildSegmenterGraph(s: Segmenter, inputShape: readonly number[]): { graph: Graph; bake: Map<string, Float32Array> } {
   const g = new Graph();
-  const image = g.input('image', inputShape);
+  const input = g.input('image', inputShape);
   const bake = new Map<string, Float32Array>();
-  g.output(appendSegmenter(g, image, s, '', bake));
+  // where members want positions, they follow the image channels in the input (PatchModel.coordinates)
+  const C = segmenterChannels(s).inChannels;
+  const [image, coordinates] = segmenterWantsCoordinates(s)
+    ? [op.slice(g, input, [1], [0], [C]), op.slice(g, input, [1], [C], [C + COORDINATE_CHANNELS])]
+    : [input, undefined];
+  g.output(appendSegmenter(g, image, coordinates, s, '', bake));
   return { graph: g, bake };
 }
 
@@ -79,6 +86,16 @@ export function segmenterHalo(s: Segmenter): number[] {
     case 'pixel-classifier': return pixelClassifierHalo(s.model);
     case 'mean': return s.members.map(segmenterHalo).reduce((a, b) => a.map((x, i) => Math.max(x, b[i]!)), [0, 0, 0]);
     case 'stacked': return segmenterHalo({ kind: 'mean', members: [s.first, s.then] });
+  }
+}
+
+/** Whether some member takes the voxels' positions as input (a pixel classifier with coordinate features). */
+export function segmenterWantsCoordinates(s: Segmenter): boolean {
+  switch (s.kind) {
+    case 'unet': return false;
+    case 'pixel-classifier': return s.model.features.coordinates === true;
+    case 'mean': return s.members.some(segmenterWantsCoordinates);
+    case 'stacked': return segmenterWantsCoordinates(s.first) || segmenterWantsCoordinates(s.then);
   }
 }
 

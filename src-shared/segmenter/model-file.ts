@@ -11,7 +11,8 @@ import { LumenError } from '../errors.ts';
 import { DEFAULT_BINARY_CLASSES } from '../train/classes.ts';
 import { encodePixelClassifier, decodePixelClassifier } from '../classic/index.ts';
 import type { Axis } from '../train/layout.ts';
-import { buildSegmenterGraph } from './graph.ts';
+import { buildSegmenterGraph, segmenterWantsCoordinates } from './graph.ts';
+import { COORDINATE_CHANNELS } from '../infer/coordinates.ts';
 import type { Segmenter } from './segmenter.ts';
 
 type Descriptor =
@@ -33,7 +34,7 @@ function describe(s: Segmenter, prefix: string): Descriptor {
 export function defaultInputShape(s: Segmenter, inChannels: number): number[] {
   if (s.kind === 'unet' && s.model.config.dims === 2 && (s.axis ?? 0) === 0) return [1, inChannels, 256, 256];
   if (s.kind === 'unet' && s.model.config.dims === 3) return [1, inChannels, 8, 96, 96];
-  return [1, inChannels, 32, 64, 64];
+  return [1, inChannels + (segmenterWantsCoordinates(s) ? COORDINATE_CHANNELS : 0), 32, 64, 64];
 }
 
 export function exportSegmenterOnnx(s: Segmenter, classes: readonly number[], provenance: Record<string, unknown>, inChannels: number): Uint8Array {
@@ -47,6 +48,8 @@ export function exportSegmenterOnnx(s: Segmenter, classes: readonly number[], pr
     metadata: {
       'lumen.segmenter': JSON.stringify(describe(s, '')), 'lumen.classes': JSON.stringify(classes),
       'lumen.provenance': JSON.stringify(provenance), 'lumen.input_shape': JSON.stringify(shape),
+      // for other runtimes: what the channels after the image's hold
+      ...(segmenterWantsCoordinates(s) ? { 'lumen.coordinates': `input channels ${inChannels}–${inChannels + 2}: each voxel's z, y, x as index / (extent − 1) in the whole volume` } : {}),
     },
   });
 }

@@ -5,14 +5,14 @@ import type { SessionFactory } from '../nn/session.ts';
 import { serializeGraph } from '../nn/onnx-io.ts';
 import { sessionRunner, unetPatchModel, type PatchModel } from '../infer/patch-model.ts';
 import type { SlidingWindowOptions } from '../infer/sliding-window.ts';
-import { buildSegmenterGraph, segmenterChannels, segmenterHalo, segmenterSizeMultiple } from './graph.ts';
+import { buildSegmenterGraph, segmenterChannels, segmenterHalo, segmenterSizeMultiple, segmenterWantsCoordinates } from './graph.ts';
 import type { Segmenter } from './segmenter.ts';
 
 export function segmenterPatchModel(factory: SessionFactory, s: Segmenter): PatchModel {
   if (s.kind === 'unet' && (s.model.config.dims === 3 || (s.axis ?? 0) === 0)) return unetPatchModel(factory, s.model);
   const { inChannels, outChannels } = segmenterChannels(s);
   return {
-    dims: 3, inChannels, outChannels, sizeMultiple: segmenterSizeMultiple(s),
+    dims: 3, inChannels, outChannels, sizeMultiple: segmenterSizeMultiple(s), coordinates: segmenterWantsCoordinates(s),
     open: (shape) => {
       const { graph, bake } = buildSegmenterGraph(s, shape);
       return sessionRunner(factory, serializeGraph(graph, { bake, graphName: 'lumen-segmenter' }), shape);

@@ -60,6 +60,25 @@ describe('random forest', () => {
     }
   });
 
+  it('splits halfway across a gap between classes, as strokes leave them, not at the edge of one class', () => {
+    // one feature: class 0 painted at 0…1, class 1 at 9…10 (300 samples each, more than the bins)
+    const n = 600, rand = seededRandom(2);
+    const X = Float32Array.from({ length: n }, (_, i) => (i < 300 ? 0 : 9) + rand());
+    const y = Uint8Array.from({ length: n }, (_, i) => (i < 300 ? 0 : 1));
+    const { forest } = trainForest(X, n, 1, y, 2, { trees: 20, seed: 1 });
+    const p = predictForest(forest, Float32Array.from([3, 4.5, 5.5, 7]), 4);
+    expect([p[1]! < 0.5, p[3]! < 0.5, p[5]! > 0.5, p[7]! > 0.5]).toEqual([true, true, true, true]);
+    // fine splits among few samples: 256 bins, so neighbouring values 0.01 apart can part
+    const m = 200;
+    const Xf = Float32Array.from({ length: m }, (_, i) => i * 0.01);
+    const yf = Uint8Array.from({ length: m }, (_, i) => (i % 8 < 4 ? 0 : 1));
+    const fine = trainForest(Xf, m, 1, yf, 2, { trees: 10, seed: 1 });
+    const pf = predictForest(fine.forest, Xf, m);
+    let right = 0;
+    for (let i = 0; i < m; i++) right += +((pf[i * 2 + 1]! > 0.5) === (yf[i] === 1));
+    expect(right / m).toBeGreaterThan(0.9);
+  });
+
   it('keeps rare classes when it subsamples: exact counts, a guaranteed share per class', () => {
     expect(allotSamples([100, 50], 1000)).toEqual([100, 50]);
     const allot = allotSamples([1_000_000, 300, 20_000], 60_000);
@@ -114,6 +133,41 @@ describe('pixel classifier', () => {
     expect(model.inChannels).toBe(2);
     expect(report.features).toBe(2 * 21);
     expect((await heldOutDice(two, model))[0]).toBeGreaterThanOrEqual(0.9);
+  });
+
+  it('with positions, tells apart classes that look alike but lie apart, and predicts the same in blocks, in a sliding window and from its file', async () => {
+    // bright blobs are class 2 in the upper half of y and class 3 in the lower: only place tells them apart
+    const base = blobs([12, 64, 48], 2, 21);
+    const [D, H, W] = base.volume.shape;
+    const truth = base.truth.map((t, i) => (t === 2 && Math.floor(i / W) % H >= H / 2 ? 3 : t));
+    const s = labelPlanes({ volume: base.volume, truth }, 0, [3, 8]);
+    const plain = (await trainPixelClassifier([s.volume], { seed: 4, trees: 30 }, ctx)).model;
+    const { model, report } = await trainPixelClassifier([s.volume], { seed: 4, trees: 30, coordinates: true }, ctx);
+    expect(model.features.coordinates).toBe(true);
+    expect(report.features).toBe(25 + 3);
+    const withPosition = await heldOutDice(s, model), without = await heldOutDice(s, plain);
+    for (const d of withPosition) expect(d).toBeGreaterThanOrEqual(0.85);
+    expect(Math.min(...without)).toBeLessThan(0.75); // without positions the two classes are a coin toss
+
+    const V = truth.length;
+    const whole = await predictPixelClassifier(runtime.factory, model, s.volume.image, s.volume.shape, 1, { blockVoxels: V });
+    const blocks = await predictPixelClassifier(runtime.factory, model, s.volume.image, s.volume.shape, 1, { blockVoxels: 5000 });
+    // the sliding window appends the positions of each (flipped) patch, as the segmenter file's graph expects them
+    const window = await slidingWindowPredict(pixelClassifierPatchModel(runtime.factory, model), makeVolume([D, H, W, 1], 'float32', s.volume.image),
+      { patch: [12, 40, 40], trim: pixelClassifierHalo(model), overlap: 0, normalize: 'none', flips: [[], [1]] });
+    const back = decodePixelClassifier(JSON.parse(JSON.stringify(encodePixelClassifier(model))));
+    const reread = await predictPixelClassifier(runtime.factory, back, s.volume.image, s.volume.shape, 1);
+    for (const other of [blocks, reread]) {
+      let differ = 0;
+      for (let i = 0; i < V * 3; i++) if (Math.abs(other[i]! - whole[i]!) > 1e-4) differ++;
+      expect(differ / (3 * V)).toBeLessThan(1e-3);
+    }
+    // the window returns channel-last [z][y][x][k]; the filters are mirror-symmetric, so a y-flipped patch with its
+    // positions mirrored alike gives the same probabilities
+    const fromWindow = window.data as Float32Array;
+    let differ = 0;
+    for (let i = 0; i < V; i++) for (let k = 0; k < 3; k++) if (Math.abs(fromWindow[i * 3 + k]! - whole[k * V + i]!) > 1e-4) differ++;
+    expect(differ / (3 * V)).toBeLessThan(1e-3);
   });
 
   it('round-trips through a standalone .onnx file, the JSON codec and a composite graph with identical probabilities', async () => {

@@ -96,12 +96,14 @@ describe('auto: networks only where the labeled planes speak for the volume', ()
     expect(planeCoverage({ kind: 'volume', labeledFraction: 0.01 }, [20, 20, 20])).toBeUndefined();
   });
 
-  it('runs only the pixel classifier when the planes cover little, and says which planes to add', async () => {
+  it('runs only the pixel classifiers when the planes cover little, and says which planes to add', async () => {
     const { data } = volume();
     // one z-plane only: a network would be trusted for 1 of 12 planes
     const labels = data.labels.map((l, i) => (Math.floor(i / (H * W)) === 6 ? l : 0));
     const r = await runAuto([{ ...data, labels }], { effort: 0.05, seed: 1 }, { factory: runtime.factory });
-    expect(r.report.chosen).toBe('pixel-classifier');
+    // the forests, with and without positions, or their mean
+    expect(r.report.chosen).toMatch(/^(mean of )?pixel-classifier( and pixel-classifier-with-position|-with-position)?$/);
+    expect(r.report.candidates.filter((c) => !c.skipped).map((c) => c.name)).toEqual(expect.arrayContaining(['pixel-classifier', 'pixel-classifier-with-position']));
     const skipped = r.report.candidates.filter((c) => c.skipped);
     expect(skipped.map((c) => c.name)).toEqual(expect.arrayContaining(['2d', '2d on pixel classifier']));
     expect(skipped[0]!.skipped).toMatch(/8% of the 12 z-planes.*label a few more planes spread along z/);

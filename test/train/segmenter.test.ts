@@ -10,7 +10,7 @@ import { fromAxisFront, toAxisFront, shapeAlong } from '../../src-shared/train/a
 import { predictSegmenter } from '../../src-shared/segmenter/predict.ts';
 import { exportSegmenterOnnx, importSegmenterOnnx } from '../../src-shared/segmenter/model-file.ts';
 import type { Segmenter } from '../../src-shared/segmenter/segmenter.ts';
-import { trainPixelClassifier } from '../../src-shared/classic/index.ts';
+import { predictPixelClassifier, trainPixelClassifier } from '../../src-shared/classic/index.ts';
 import { stackChannels } from '../../src-shared/segmenter/stack.ts';
 import { seededRandom } from '../../src-shared/nn/params.ts';
 import { createRuntime } from '../../src-main/runtime.ts';
@@ -67,6 +67,33 @@ describe('composite segmenters', () => {
     const file = importSegmenterOnnx(exportSegmenterOnnx(s, [1, 2], { strategy: 'test' }, 1));
     expect(file.segmenter.kind).toBe('stacked');
     expect(await predictSegmenter(runtime.factory, file.segmenter, image, shape, 1)).toEqual(composite);
+  });
+
+  it('gives a pixel classifier with positions the voxels\' places inside a mean and a stack, also after saving', async () => {
+    const labels = new Uint8Array(n);
+    // class 2 where bright in the upper half of y only: the position forest needs its y feature
+    for (let i = 0; i < n; i++) if (i % 13 === 3) labels[i] = image[i]! > 0.3 && Math.floor(i / shape[2]) % shape[1] < shape[1] / 2 ? 2 : 1;
+    const train = [{ shape, channels: 1, image, labels }];
+    const placed = (await trainPixelClassifier(train, { trees: 8, seed: 2, coordinates: true }, { factory: runtime.factory })).model;
+    const plain = (await trainPixelClassifier(train, { trees: 8, seed: 2 }, { factory: runtime.factory })).model;
+    const alone = await predictSegmenter(runtime.factory, { kind: 'pixel-classifier', model: placed }, image, shape, 1);
+    const reference = await predictPixelClassifier(runtime.factory, placed, image, shape, 1);
+    let worst = 0;
+    for (let i = 0; i < n; i++) worst = Math.max(worst, Math.abs(alone[i]! - reference[i]!));
+    expect(worst).toBeLessThan(1e-4);
+    const plainProb = await predictSegmenter(runtime.factory, { kind: 'pixel-classifier', model: plain }, image, shape, 1);
+    const s: Segmenter = { kind: 'mean', members: [{ kind: 'pixel-classifier', model: plain }, { kind: 'pixel-classifier', model: placed }] };
+    const mean = await predictSegmenter(runtime.factory, s, image, shape, 1);
+    worst = 0;
+    for (let i = 0; i < n; i++) worst = Math.max(worst, Math.abs(mean[i]! - (plainProb[i]! + alone[i]!) / 2));
+    expect(worst).toBeLessThan(1e-4);
+    const net = randomUnet(1, 6);
+    const stacked: Segmenter = { kind: 'stacked', first: { kind: 'pixel-classifier', model: placed }, then: { kind: 'unet', model: { config: { ...net.config, inChannels: 2 }, params: randomUnet2(net, 7), provenance: {}, classes: [1, 2] } } };
+    for (const seg of [s, stacked]) {
+      const before = await predictSegmenter(runtime.factory, seg, image, shape, 1);
+      const file = importSegmenterOnnx(exportSegmenterOnnx(seg, [1, 2], { strategy: 'test' }, 1));
+      expect(await predictSegmenter(runtime.factory, file.segmenter, image, shape, 1)).toEqual(before);
+    }
   });
 
   it('saves a mean of a 2D network along x and the pixel classifier and reads it back to the same predictions', async () => {

@@ -41,6 +41,8 @@ export const RESUME_LR = 0.3;
 
 export interface Candidate {
   name: string;
+  /** a pixel classifier: trusted where networks are not (coverage.ts) */
+  forest?: boolean;
   run(input: CandidateInput): Promise<CandidateOutput>;
 }
 

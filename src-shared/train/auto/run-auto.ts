@@ -17,9 +17,10 @@ import { clearlyBetter, compareScores, heldOutScore, type HeldOutScore } from '.
 import { planes2dCandidate } from './planes-2d.ts';
 import { stacked2dCandidate } from './stacked-2d.ts';
 import { unet3dCandidate } from './unet-3d.ts';
-import { pixelClassifierCandidate } from './pixel-classifier.ts';
+import { pixelClassifierCandidate, pixelClassifierWithPositionCandidate } from './pixel-classifier.ts';
 import { finetuneCandidates } from './finetune.ts';
 import { coverageAdvice, MIN_COVERAGE, planeCoverage } from './coverage.ts';
+import { isImageSeries } from '../image-series.ts';
 
 export interface CandidateReport {
   name: string;
@@ -81,12 +82,12 @@ const RESUME_MIN_SHARE = 0.15;
  */
 const MIN_PLANES_TO_HOLD_OUT = 3;
 
-/** In order: the pixel classifier, the 2D network on the labeled planes and one stacked on the pixel classifier, fine-tuned pretrained models, a 3D network. */
+/** In order: the pixel classifier, the same with voxel positions, the 2D network on the labeled planes and one stacked on the pixel classifier, fine-tuned pretrained models, a 3D network. */
 export function candidatesFor(data: LabeledVolume[], layouts: LabelLayout[], options: StrategyOptions = {}): Candidate[] {
   const planar = layouts.every((l) => l.kind === 'planes');
   const isImage = data.every((v) => v.shape[0] === 1);
   const voxels = data.reduce((a, v) => a + v.shape[0] * v.shape[1] * v.shape[2], 0);
-  const out: Candidate[] = [pixelClassifierCandidate()];
+  const out: Candidate[] = [pixelClassifierCandidate(), pixelClassifierWithPositionCandidate()];
   if (planar) out.push(planes2dCandidate(), stacked2dCandidate());
   out.push(...finetuneCandidates(data, layouts, options));
   if (!isImage && (!planar || voxels <= PLANAR_3D_MAX_VOXELS)) out.push(unet3dCandidate());
@@ -99,11 +100,13 @@ export async function runAuto(data: LabeledVolume[], options: StrategyOptions, c
   let candidates = only ?? candidatesFor(data, layouts, options);
   const reports: CandidateReport[] = [], passedOver: CandidateReport[] = [];
   // networks only where the labeled planes speak for most of the volume (coverage.ts)
-  const thin = only ? undefined : data.map((v, i) => ({ c: planeCoverage(layouts[i]!, v.shape), shape: v.shape })).find((x) => x.c && x.c.fraction < MIN_COVERAGE);
+  // (separate 2D images in one file have no "far from the labels" along z: a network learns from one as from a plane)
+  const thin = only ? undefined : data.map((v, i) => ({ c: isImageSeries(v) ? undefined : planeCoverage(layouts[i]!, v.shape), shape: v.shape }))
+    .find((x) => x.c && x.c.fraction < MIN_COVERAGE);
   if (thin) {
     const why = coverageAdvice(thin.c!, thin.shape[thin.c!.axis]);
-    passedOver.push(...candidates.slice(1).map((c) => ({ name: c.name, model: c.name, validationDice: 0, perClass: {}, seconds: 0, skipped: why })));
-    candidates = candidates.slice(0, 1);
+    passedOver.push(...candidates.filter((c) => !c.forest).map((c) => ({ name: c.name, model: c.name, validationDice: 0, perClass: {}, seconds: 0, skipped: why })));
+    candidates = candidates.filter((c) => c.forest);
   }
   // one candidate competes with nobody: bands give its score without a second training
   const splits = data.map((v, i) => splitForValidation(v.labels, v.shape, layouts[i]!, { minPlanesToHoldOut: candidates.length > 1 ? MIN_PLANES_TO_HOLD_OUT : Infinity }));

@@ -16,7 +16,7 @@ export function stacked2dCandidate(): Candidate {
   return {
     name: STACKED_2D,
     run: async (input) => {
-      const forest = input.earlier?.find((o) => o.segmenter.kind === 'pixel-classifier');
+      const forest = input.earlier?.find((o) => o.name === 'pixel-classifier');
       if (!forest) throw new LumenError('bad-input', 'the pixel classifier did not run, so there is nothing to stack on');
       return stackOn(input, forest, (stacked) => planes2dCandidate({ name: STACKED_2D }).run(stacked));
     },
@@ -30,7 +30,7 @@ async function stackOn(input: CandidateInput, forest: CandidateOutput, train: (s
     name: STACKED_2D, probabilities: net.probabilities, segmenter: { kind: 'stacked', first: forest.segmenter, then: net.segmenter }, report: net.report,
     // on more labels: the forest learns again, and the network resumes on its new probabilities
     resume: async (more) => {
-      const f = more.earlier?.find((o) => o.segmenter.kind === 'pixel-classifier') ?? await (forest.resume ?? pixelClassifierCandidate().run)(more);
+      const f = more.earlier?.find((o) => o.name === 'pixel-classifier') ?? await (forest.resume ?? pixelClassifierCandidate().run)(more);
       return stackOn(more, f, (stacked) => net.resume ? net.resume(stacked) : planes2dCandidate({ name: STACKED_2D }).run(stacked));
     },
   };

@@ -1,0 +1,65 @@
+// A multi-page file is either a z-stack, whose neighbouring planes show the same structures a step
+// apart, or a series of separate 2D images (photographs, time points, fields of view) kept in one
+// file. Filters that reach across planes, and "how far from the labeled planes" (auto/coverage.ts),
+// only make sense for a stack. The test: detail (each plane's 3×3 mean, so that pixel noise does
+// not count, minus its 9×9 mean) of neighbouring planes correlates in a stack (VesselNN two-photon stacks: median 0.52–0.65, an
+// uint8 4×40×40 crop 0.79) and not between separate images (the 5 DRIVE fundus photographs as one
+// TIFF: 0.06).
+
+/** Below this median correlation of neighbouring planes' detail, the planes are separate images. */
+export const SERIES_MAX_CORRELATION = 0.25;
+
+/** Half-widths of the local means: the detail is the small one minus the large one (a band-pass). */
+const SMOOTH_RADIUS = 1, DETAIL_RADIUS = 4;
+
+/** Each plane of channel 0, band-passed: its 3×3 box mean minus its 9×9 box mean, planar [D][H][W]. */
+function planeDetail(image: Float32Array, [D, H, W]: readonly number[]): Float32Array {
+  const out = new Float32Array(D * H * W);
+  const r = DETAIL_RADIUS, sat = new Float64Array((H + 1) * (W + 1));
+  for (let z = 0; z < D; z++) {
+    const base = z * H * W;
+    // summed-area table of the plane
+    for (let y = 0; y < H; y++) {
+      let row = 0;
+      for (let x = 0; x < W; x++) {
+        row += image[base + y * W + x]!;
+        sat[(y + 1) * (W + 1) + x + 1] = sat[y * (W + 1) + x + 1]! + row;
+      }
+    }
+    const mean = (y: number, x: number, radius: number) => {
+      const y0 = Math.max(0, y - radius), y1 = Math.min(H, y + radius + 1), x0 = Math.max(0, x - radius), x1 = Math.min(W, x + radius + 1);
+      return (sat[y1 * (W + 1) + x1]! - sat[y0 * (W + 1) + x1]! - sat[y1 * (W + 1) + x0]! + sat[y0 * (W + 1) + x0]!) / ((y1 - y0) * (x1 - x0));
+    };
+    for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) out[base + y * W + x] = mean(y, x, SMOOTH_RADIUS) - mean(y, x, r);
+  }
+  return out;
+}
+
+function correlation(a: Float32Array, b: Float32Array): number | undefined {
+  let ma = 0, mb = 0;
+  for (let i = 0; i < a.length; i++) { ma += a[i]!; mb += b[i]!; }
+  ma /= a.length; mb /= b.length;
+  let sab = 0, saa = 0, sbb = 0;
+  for (let i = 0; i < a.length; i++) { const u = a[i]! - ma, v = b[i]! - mb; sab += u * v; saa += u * u; sbb += v * v; }
+  return saa > 0 && sbb > 0 ? sab / Math.sqrt(saa * sbb) : undefined; // a blank plane says nothing
+}
+
+/** Median correlation of neighbouring z-planes' detail (channel 0), or undefined for one plane or blank planes. */
+export function neighbourPlaneCorrelation(image: Float32Array, shape: readonly [number, number, number]): number | undefined {
+  const [D, H, W] = shape;
+  if (D < 2) return undefined;
+  const detail = planeDetail(image, shape), n = H * W, values: number[] = [];
+  for (let z = 0; z + 1 < D; z++) {
+    const c = correlation(detail.subarray(z * n, (z + 1) * n), detail.subarray((z + 1) * n, (z + 2) * n));
+    if (c !== undefined) values.push(c);
+  }
+  if (!values.length) return undefined;
+  values.sort((a, b) => a - b);
+  return values[Math.floor(values.length / 2)]!;
+}
+
+/** Whether a volume's z-planes are separate 2D images rather than a stack. */
+export function isImageSeries(v: { image: Float32Array; shape: [number, number, number] }): boolean {
+  const c = neighbourPlaneCorrelation(v.image, v.shape);
+  return c !== undefined && c < SERIES_MAX_CORRELATION;
+}
