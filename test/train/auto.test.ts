@@ -94,6 +94,9 @@ describe('auto: networks only where the labeled planes speak for the volume', ()
     expect(planeCoverage(three, [20, 40, 10])).toEqual({ axis: 2, fraction: 0.1 });
     expect(planeCoverage(planes(0, 0), [1, 64, 64])).toEqual({ axis: 0, fraction: 1 });
     expect(planeCoverage({ kind: 'volume', labeledFraction: 0.01 }, [20, 20, 20])).toBeUndefined();
+    // separate images in one file: two labeled of five speak for those two
+    expect(planeCoverage(planes(0, 1, 3), [5, 64, 64], true)).toEqual({ axis: 0, fraction: 0.4 });
+    expect(planeCoverage(planes(0, 1, 3), [5, 64, 64])).toEqual({ axis: 0, fraction: 1 });
   });
 
   it('runs only the pixel classifiers when the planes cover little, and says which planes to add', async () => {

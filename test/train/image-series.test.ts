@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { readVolume } from '../../src-shared/io/index.ts';
 import { isImageSeries, neighbourPlaneCorrelation, SERIES_MAX_CORRELATION } from '../../src-shared/train/image-series.ts';
 import { trainPixelClassifier } from '../../src-shared/classic/index.ts';
+import { runAuto } from '../../src-shared/train/auto/run-auto.ts';
 import { createRuntime } from '../../src-main/runtime.ts';
 import { dataPath } from '../shared-data.ts';
 import { blobs, labelPlanes } from '../classic/synthetic.ts';
@@ -49,4 +50,16 @@ describe('image series or z-stack', () => {
     expect(model.features.dims).toBe(2);
     expect((await trainPixelClassifier([stack], { seed: 1, trees: 10 }, { factory: runtime.factory })).model.features.dims).toBe(3);
   });
+
+  it('auto keeps networks out when one of four separate images is labeled, and says to label more images', async () => {
+    const images = [5, 6, 7, 8].map((seed) => blobs([1, 40, 40], 2, seed));
+    const image = new Float32Array(4 * 1600), labels = new Uint8Array(4 * 1600);
+    images.forEach((s, z) => image.set(s.volume.image, z * 1600));
+    labels.set(images[1]!.truth, 1600);
+    const r = await runAuto([{ shape: [4, 40, 40], channels: 1, image, labels }], { effort: 0.05, seed: 1 }, { factory: runtime.factory });
+    expect(r.report.chosen).toMatch(/pixel-classifier/);
+    const skipped = r.report.candidates.filter((c) => c.skipped);
+    expect(skipped.map((c) => c.name)).toEqual(expect.arrayContaining(['2d', '2d on pixel classifier']));
+    expect(skipped[0]!.skipped).toMatch(/labeled images are 1 of the 4/);
+  }, 120_000);
 });

@@ -100,11 +100,12 @@ export async function runAuto(data: LabeledVolume[], options: StrategyOptions, c
   let candidates = only ?? candidatesFor(data, layouts, options);
   const reports: CandidateReport[] = [], passedOver: CandidateReport[] = [];
   // networks only where the labeled planes speak for most of the volume (coverage.ts)
-  // (separate 2D images in one file have no "far from the labels" along z: a network learns from one as from a plane)
-  const thin = only ? undefined : data.map((v, i) => ({ c: isImageSeries(v) ? undefined : planeCoverage(layouts[i]!, v.shape), shape: v.shape }))
-    .find((x) => x.c && x.c.fraction < MIN_COVERAGE);
+  const thin = only ? undefined : data.map((v, i) => {
+    const series = isImageSeries(v);
+    return { c: planeCoverage(layouts[i]!, v.shape, series), shape: v.shape, series };
+  }).find((x) => x.c && x.c.fraction < MIN_COVERAGE);
   if (thin) {
-    const why = coverageAdvice(thin.c!, thin.shape[thin.c!.axis]);
+    const why = coverageAdvice(thin.c!, thin.shape[thin.c!.axis], thin.series);
     passedOver.push(...candidates.filter((c) => !c.forest).map((c) => ({ name: c.name, model: c.name, validationDice: 0, perClass: {}, seconds: 0, skipped: why })));
     candidates = candidates.filter((c) => c.forest);
   }
