@@ -147,6 +147,12 @@ export interface Api {
   'project.state': { req: Record<string, never>; res: ProjectState };
   'project.close': { req: Record<string, never>; res: { ok: true } };
   'project.import': { req: { files: FileHandle[] }; res: ProjectState };
+  /** deletes the project file (closing it first if it is open); the recent list without it */
+  'project.delete': { req: { id: string }; res: ProjectSummary[] };
+  /** renames the project file; the recent list with the new name */
+  'project.rename': { req: { id: string; name: string }; res: ProjectSummary[] };
+  /** a run's recorded steps, for the charts after reopening: loss, and validation Dice where measured */
+  'runs.steps': { req: { runId: number }; res: { loss: number[]; dice: { step: number; value: number }[] } };
   'volume.read': { req: { volumeId: number }; res: VoxelData };
   'labels.read': { req: { labelId: number }; res: VoxelData };
   'labels.edit': { req: { labelId: number; op: LabelOp }; res: LabelChange };
@@ -224,6 +230,9 @@ export const REQUEST_SCHEMAS: Record<Method, Schema> = {
   'project.state': EMPTY,
   'project.close': EMPTY,
   'project.import': { obj: { files: { arr: HANDLE, max: 10_000, min: 1 } } },
+  'project.delete': { obj: { id: 'string' } },
+  'project.rename': { obj: { id: 'string', name: 'string' } },
+  'runs.steps': { obj: { runId: 'int' } },
   'volume.read': { obj: { volumeId: 'int' } },
   'labels.read': { obj: { labelId: 'int' } },
   'labels.edit': {

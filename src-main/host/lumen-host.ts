@@ -3,7 +3,7 @@
 // ApiError {code, message} with the LumenError's readable sentence. Long work (import, training,
 // inference) reports through `emit`; training and inference run in worker threads so this
 // thread, and with it every transport, keeps answering.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -113,6 +113,9 @@ export class LumenHost {
     'project.state': () => this.state(),
     'project.close': () => { this.stopTraining(); this.closeProject(); return { ok: true as const }; },
     'project.import': (r) => this.importFiles(r.files),
+    'runs.steps': (r) => this.runCharts(r.runId),
+    'project.delete': (r) => this.remove(r.id),
+    'project.rename': (r) => this.rename(r.id, r.name),
     'volume.read': (r) => this.readImage(r.volumeId),
     'labels.read': (r) => {
       const s = this.labels(r.labelId);
@@ -187,6 +190,33 @@ export class LumenHost {
     const lab = this.currentLabels();
     if (lab) this.session = new LabelSession(this.store, lab);
     return this.state();
+  }
+
+  /** The project file and the journal files SQLite may keep beside it. */
+  private filesOf(id: string): string[] {
+    const path = this.pathOf(id);
+    return [path, `${path}-wal`, `${path}-shm`, `${path}-journal`];
+  }
+
+  private remove(id: string): ProjectSummary[] {
+    if (!existsSync(this.pathOf(id))) throw new LumenError('bad-input', `there is no project "${id}"`);
+    if (this.projectId === id) { this.stopTraining(); this.closeProject(); }
+    for (const f of this.filesOf(id)) rmSync(f, { force: true });
+    return this.recent();
+  }
+
+  private rename(id: string, name: string): ProjectSummary[] {
+    const to = name.trim();
+    const from = this.pathOf(id), target = this.pathOf(to);
+    if (!existsSync(from)) throw new LumenError('bad-input', `there is no project "${id}"`);
+    if (to === id) return this.recent();
+    // case-only renames are renames too on case-insensitive disks
+    if (existsSync(target) && to.toLowerCase() !== id.toLowerCase()) throw new LumenError('bad-input', `a project named "${to}" already exists; choose another name`);
+    const wasOpen = this.projectId === id;
+    if (wasOpen) { this.stopTraining(); this.closeProject(); }
+    renameSync(from, target);
+    if (wasOpen) this.open(to);
+    return this.recent();
   }
 
   private async openSample(): Promise<ProjectState> {
@@ -277,6 +307,19 @@ export class LumenHost {
       candidates, heldOut: typeof report.heldOut === 'string' ? report.heldOut : null,
       heldOutVoxels, tooFewToJudge: heldOutVoxels !== null && Math.min(...Object.values(heldOutVoxels)) < FEW_HELD_OUT,
     };
+  }
+
+  /** The charts of a run as the Train panel drew them live: one loss per step, Dice where a step measured it. */
+  private runCharts(runId: number): { loss: number[]; dice: { step: number; value: number }[] } {
+    const steps = this.requireStore().runSteps(runId);
+    const loss: number[] = [], dice: { step: number; value: number }[] = [];
+    for (const s of steps) {
+      const raw = s.extra?.loss; // a diverged loss was kept as text
+      loss.push(typeof raw === 'string' ? Number(raw) : s.loss);
+      const d = s.extra?.validationDice;
+      if (typeof d === 'number') dice.push({ step: loss.length, value: d });
+    }
+    return { loss, dice };
   }
 
   // ── import ──────────────────────────────────────────────────────────────────────────────

@@ -51,6 +51,8 @@ export const ui = $state({
     phase: '',
     fraction: 0,
     eta: null as number | null,
+    /** performance.now() when `eta` was measured: the panel counts down from it between reports */
+    etaAt: 0,
     loss: [] as number[],
     dice: [] as { step: number; value: number }[],
     message: '',
@@ -86,7 +88,7 @@ function onEvent(e: HostEvent): void {
     const p = e.progress;
     const t = ui.train;
     if (t.runId !== null && p.runId !== t.runId) return;
-    t.phase = p.phase; t.fraction = p.fraction; t.eta = p.etaSeconds;
+    t.phase = p.phase; t.fraction = p.fraction; t.eta = p.etaSeconds; t.etaAt = performance.now();
     if (p.loss !== undefined) t.loss.push(p.loss);
     if (p.validationDice !== undefined) t.dice.push({ step: t.loss.length, value: p.validationDice });
   } else if (e.type === 'train.done') {
@@ -153,6 +155,14 @@ async function enterProject(state: ProjectState): Promise<void> {
   ui.project = state;
   ui.train.loss = []; ui.train.dice = []; ui.train.message = ''; ui.train.fraction = 0; ui.train.phase = '';
   await loadVoxels();
+  // the charts of the latest run, as they were drawn while it trained
+  const last = state.runs.at(-1);
+  if (last && !ui.train.running) {
+    try {
+      const charts = await client.call('runs.steps', { runId: last.id });
+      if (ui.project?.id === state.id) { ui.train.loss = charts.loss; ui.train.dice = charts.dice; }
+    } catch { /* the charts are a convenience: the project opens without them */ }
+  }
 }
 
 export async function createProject(name: string): Promise<boolean> {
@@ -203,18 +213,26 @@ export async function filesFromDrop(dt: DataTransfer): Promise<File[]> {
   return out.filter((f) => !f.name.startsWith('.'));
 }
 
-/** Drop onto the window: creates a project when none is open, then imports. */
+/**
+ * Dropped or picked files: creates a project named after the first when none is open, then
+ * imports. A project made here for an import that fails is deleted again, so a bad file leaves
+ * nothing behind; a project the user made keeps existing, empty.
+ */
 export async function importFiles(files: File[]): Promise<void> {
   if (!files.length) return;
   ui.error = null;
+  const label = `Reading ${files.length === 1 ? files[0]!.name : `${files.length} files`}`;
+  ui.progress = { label, fraction: 0 }; // from the first byte
+  let created: string | null = null;
   try {
     if (!ui.project) {
+      // whatever was on screen goes at once, before the first byte is sent
+      vox.image = null; vox.labels = null; vox.prediction = null; ui.voxVersion++;
       const stem = files[0]!.name.replace(/\.(nii\.gz|[^.]+)$/i, '').replace(/[^A-Za-z0-9 ._()-]+/g, '_').slice(0, 60) || 'project';
-      let ok = false;
-      for (let i = 1; i < 50 && !ok; i++) {
+      for (let i = 1; i < 50 && !created; i++) {
         try {
           ui.project = await client.call('project.create', { name: i === 1 ? stem : `${stem} (${i})` });
-          ok = true;
+          created = ui.project.id;
         } catch (e) { if (!/already exists/.test((e as Error).message)) throw e; }
       }
     }
@@ -222,9 +240,7 @@ export async function importFiles(files: File[]): Promise<void> {
     let sentBefore = 0;
     const handles: FileHandle[] = [];
     for (const f of files) {
-      handles.push(await client.sendFile(f, (sent) => {
-        ui.progress = { label: `Reading ${files.length === 1 ? f.name : `${files.length} files`}`, fraction: 0.5 * ((sentBefore + sent) / Math.max(1, total)) };
-      }));
+      handles.push(await client.sendFile(f, (sent) => { ui.progress = { label, fraction: 0.5 * ((sentBefore + sent) / Math.max(1, total)) }; }));
       sentBefore += f.size;
     }
     ui.progress = { label: 'Importing…', fraction: 0.5 };
@@ -232,8 +248,33 @@ export async function importFiles(files: File[]): Promise<void> {
     ui.progress = null;
   } catch (e) {
     fail(e);
-    await refreshState().catch(() => {});
+    if (created) {
+      await client.call('project.delete', { id: created }).catch(() => {});
+      ui.project = null;
+      await refreshInfo();
+    } else {
+      await refreshState().catch(() => {});
+    }
   }
+}
+
+export async function deleteProject(id: string): Promise<void> {
+  ui.error = null;
+  try {
+    const recent = await client.call('project.delete', { id });
+    if (ui.info) ui.info.recent = recent;
+    if (ui.project?.id === id) { ui.project = null; vox.image = null; vox.labels = null; vox.prediction = null; }
+  } catch (e) { fail(e); }
+}
+
+/** True when renamed (the form closes); false leaves the error on screen and the form open. */
+export async function renameProject(id: string, name: string): Promise<boolean> {
+  ui.error = null;
+  try {
+    const recent = await client.call('project.rename', { id, name });
+    if (ui.info) ui.info.recent = recent;
+    return true;
+  } catch (e) { fail(e); return false; }
 }
 
 // ── labels ──────────────────────────────────────────────────────────────────────────────────

@@ -2,16 +2,18 @@
 // The app end to end, as a microscopist uses it, through `npm run serve` and Debian's chromium:
 // create a project, drop the VesselNN stack on the window, paint foreground and background on two
 // slices, train with auto, see the prediction, undo a stroke, then restart the server, reopen the
-// project and find everything there. Screenshots of the main screens go to docs/screenshots/.
+// project and find everything there; then the start screen: a bad file leaves nothing, a picked
+// file opens, projects are renamed and deleted. Screenshots of the main screens go to docs/screenshots/.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { readVolume } from '../../src-shared/io/index.ts';
 import { buildRenderer, dropFile, ensureChromium, launch, ROOT, serve, type Served } from './harness.ts';
 
 const IMAGE = join(ROOT, '../shared/data/vesselnn/burgess2014_tgMouse_image.tif');
 const TRUTH = join(ROOT, '../shared/data/vesselnn/burgess2014_tgMouse_labels.tif');
+const SAMPLE = join(ROOT, 'resources/samples/vesselnn-burgess2014-crop_image.tif');
 // a plain test run keeps the committed screenshots as they are; `npm run screenshots` refreshes them
 const SHOTS = resolve(ROOT, process.env.LUMEN_SCREENSHOTS_DIR ?? 'test-output/screenshots');
 const PROJECT = 'Mouse vessels';
@@ -21,6 +23,8 @@ let server: Served;
 let browser: Awaited<ReturnType<typeof launch>>;
 let page: Page;
 let truth: { shape: number[]; data: ArrayLike<number> };
+/** points of the loss chart when training ended */
+let lossPoints = -1;
 
 async function shot(name: string): Promise<void> {
   mkdirSync(SHOTS, { recursive: true });
@@ -202,6 +206,7 @@ describe('Lumen in the browser (npm run serve + chromium)', () => {
     expect(Math.max(...times)).toBeLessThan(500);
     await page.getByTestId('train-message').waitFor({ timeout: 300_000 });
     expect(await page.getByTestId('train-message').innerText()).toContain('Prediction updated');
+    lossPoints = Number(await page.getByTestId('loss-chart').getAttribute('data-points'));
     await goToSlice(7);
     await page.waitForTimeout(2500);
     await shot('prediction');
@@ -236,6 +241,8 @@ describe('Lumen in the browser (npm run serve + chromium)', () => {
     await page.getByTestId('canvas-z').waitFor({ timeout: 60_000 });
     expect(await revision()).toBe(rev);
     expect(await page.getByTestId('redo').isEnabled()).toBe(true); // the undone stroke is still redoable
+    // the Train panel draws the last run's loss curve again, as it was when training ended
+    await expect.poll(async () => Number(await page.getByTestId('loss-chart').getAttribute('data-points'))).toBe(lossPoints);
     await page.getByTestId('tab-models').click();
     await expect.poll(() => page.locator('[data-testid=models-table] tbody tr').count()).toBe(1);
     await page.getByTestId('tab-export').click();
@@ -252,5 +259,52 @@ describe('Lumen in the browser (npm run serve + chromium)', () => {
     const [pred] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-prediction').click()]);
     const p = await readVolume((await pred.path())!);
     expect(p.shape.slice(0, 3)).toEqual([15, 512, 512]);
+  }, 180_000);
+
+  it('leaves nothing behind for a bad file dropped on the start screen, opens a picked file, renames and deletes projects with confirmation', async () => {
+    await page.getByTestId('close-project').click();
+    await page.getByTestId('start-screen').waitFor();
+    const onDisk = () => readdirSync(server.projects).filter((f) => f.endsWith('.lumen')).sort();
+    const before = onDisk();
+    await dropFile(page, 'truncated.tif', readFileSync(IMAGE).subarray(0, 3000));
+    await page.getByTestId('error').waitFor({ timeout: 30_000 });
+    expect(await page.getByTestId('error').innerText()).toContain('truncated.tif'); // the user's file, not an upload path
+    await page.getByTestId('start-screen').waitFor();
+    expect(onDisk()).toEqual(before); // no empty project left over
+    expect(await page.getByTestId('recent-truncated').count()).toBe(0);
+
+    // the file picker (Electron shows the system's dialog for it); progress from the first byte
+    await page.evaluate(() => {
+      const w = window as unknown as { sawProgress: boolean };
+      w.sawProgress = false;
+      new MutationObserver(() => { if (document.querySelector('[data-testid=progress]')) w.sawProgress = true; }).observe(document.body, { childList: true, subtree: true });
+    });
+    await page.getByTestId('file-picker').setInputFiles(SAMPLE);
+    await page.getByTestId('canvas-z').waitFor({ timeout: 60_000 });
+    expect(await page.evaluate(() => (window as unknown as { sawProgress: boolean }).sawProgress)).toBe(true);
+    const id = await page.getByTestId('project-name').innerText();
+    expect(id).toBe(basename(SAMPLE, '.tif'));
+    expect(await page.getByTestId('volume-info').innerText()).toContain('15×128×128');
+
+    await page.getByTestId('close-project').click();
+    await page.getByTestId(`rename-${id}`).click();
+    await page.getByTestId('rename-input').fill(PROJECT); // taken: refused, the form stays
+    await page.getByTestId('rename-save').click();
+    await expect.poll(async () => (await page.getByTestId('error').innerText().catch(() => ''))).toMatch(/already exists/);
+    await page.getByTestId('rename-input').fill('Picked crop');
+    await page.getByTestId('rename-save').click();
+    await page.getByTestId('recent-Picked crop').waitFor();
+    expect(onDisk()).toContain('Picked crop.lumen');
+    expect(onDisk()).not.toContain(`${id}.lumen`);
+
+    await page.getByTestId('delete-Picked crop').click();
+    await page.getByTestId('delete-cancel').click(); // second thoughts: nothing happens
+    expect(onDisk()).toContain('Picked crop.lumen');
+    await page.getByTestId('delete-Picked crop').click();
+    await shot('delete-confirm');
+    await page.getByTestId('delete-confirm').click();
+    await expect.poll(() => page.getByTestId('recent-Picked crop').count()).toBe(0);
+    expect(onDisk()).not.toContain('Picked crop.lumen');
+    expect(onDisk()).toContain(`${PROJECT}.lumen`);
   }, 180_000);
 });

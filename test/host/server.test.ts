@@ -2,7 +2,7 @@
 // Origin and Host checks, CSP, request validation, file access only through uploaded handles,
 // and label edits + undo that survive reopening the project.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
@@ -12,6 +12,7 @@ import { SAMPLE_IMAGE } from '../../src-main/host/lumen-host.ts';
 import { PROJECT_ROOT } from '../shared-data.ts';
 
 let server: RunningServer;
+let projectsDir: string;
 const dirs: string[] = [];
 const tmp = (p: string) => { const d = mkdtempSync(join(tmpdir(), p)); dirs.push(d); return d; };
 
@@ -54,7 +55,8 @@ async function upload(path: string, name: string): Promise<FileHandle> {
 beforeAll(async () => {
   const renderer = tmp('lumen-renderer-');
   writeFileSync(join(renderer, 'index.html'), '<!doctype html><title>Lumen</title>');
-  server = await startServer({ port: 0, projectsDir: tmp('lumen-projects-'), rendererDir: renderer, log: () => {} });
+  projectsDir = tmp('lumen-projects-');
+  server = await startServer({ port: 0, projectsDir, rendererDir: renderer, log: () => {} });
 });
 
 afterAll(async () => {
@@ -127,6 +129,31 @@ describe('the WebSocket server', () => {
     expect((await call(ws, 'labels.redo', { labelId })).res.labels.revision).toBe(4);
     const info = (await call(ws, 'app.info', {})).res;
     expect(info.recent.map((p: { id: string }) => p.id)).toContain('persist');
+    ws.close();
+  });
+
+  it('renames and deletes projects, the open one too, and refuses a taken or unusable name', async () => {
+    const ws = await connect();
+    const ids = async () => ((await call(ws, 'app.info', {})).res.recent as { id: string }[]).map((p) => p.id);
+    await call(ws, 'project.create', { name: 'to rename' });
+    await call(ws, 'project.create', { name: 'taken' }); // now open: 'to rename' is closed
+    expect((await call(ws, 'project.rename', { id: 'to rename', name: 'taken' })).error?.message).toMatch(/already exists/);
+    expect((await call(ws, 'project.rename', { id: 'to rename', name: '../escape' })).error?.message).toMatch(/not a usable project name/);
+    const renamed = (await call(ws, 'project.rename', { id: 'to rename', name: 'renamed' })).res as { id: string }[];
+    expect(renamed.map((p) => p.id)).toContain('renamed');
+    expect(renamed.map((p) => p.id)).not.toContain('to rename');
+    expect(existsSync(join(projectsDir, 'renamed.lumen'))).toBe(true);
+    // the open project keeps working under its new name
+    expect((await call(ws, 'project.rename', { id: 'taken', name: 'open one' })).ok).toBe(true);
+    expect((await call(ws, 'project.state', {})).res.name).toBe('open one');
+    // deleting the open project closes it and removes its file
+    const left = (await call(ws, 'project.delete', { id: 'open one' })).res as { id: string }[];
+    expect(left.map((p) => p.id)).not.toContain('open one');
+    expect(existsSync(join(projectsDir, 'open one.lumen'))).toBe(false);
+    expect((await call(ws, 'project.state', {})).error?.message).toMatch(/open or create a project first/);
+    expect((await call(ws, 'project.delete', { id: 'renamed' })).ok).toBe(true);
+    expect(await ids()).not.toContain('renamed');
+    expect((await call(ws, 'project.delete', { id: 'renamed' })).error?.message).toMatch(/there is no project "renamed"/);
     ws.close();
   });
 
@@ -231,7 +258,6 @@ describe('label tools, training, models and export through the host', () => {
       expect(state.models).toHaveLength(1);
       expect(state.runs[0].status).toBe('finished');
       expect(state.prediction).not.toBeNull();
-
       const pred = new Uint8Array((await call(ws, 'prediction.read', { volumeId: state.prediction.volumeId })).res.data);
       const hit = pred.findIndex((v, i) => v > 0 && dense[i] === 0 && Math.floor(i / (128 * 128)) === 11);
       if (hit >= 0) {
@@ -262,7 +288,7 @@ describe('label tools, training, models and export through the host', () => {
     }
   }, 200_000);
 
-  it('stops a training run on request: the run is marked cancelled and nothing is added', async () => {
+  it('stops a training run on request: the run is marked cancelled, nothing is added, its loss curve is kept', async () => {
     const prev = server;
     server = fast;
     try {
@@ -271,7 +297,8 @@ describe('label tools, training, models and export through the host', () => {
       const { runId } = (await call(ws, 'train.start', { strategy: 'scratch', effort: 'thorough', device: 'cpu' })).res;
       expect((await call(ws, 'train.start', { strategy: 'auto', effort: 'quick', device: 'cpu' })).error?.message).toMatch(/already going/);
       const t0 = Date.now();
-      while (!events.some((e) => e.type === 'train.progress') && Date.now() - t0 < 60_000) await new Promise((r) => setTimeout(r, 100));
+      const losses = () => events.filter((e) => e.type === 'train.progress').map((e) => (e.progress as { loss?: number }).loss).filter((l): l is number => l !== undefined);
+      while (losses().length < 3 && Date.now() - t0 < 60_000) await new Promise((r) => setTimeout(r, 100));
       await call(ws, 'train.stop', {});
       while (!events.some((e) => e.type === 'train.failed' || e.type === 'train.done') && Date.now() - t0 < 90_000) await new Promise((r) => setTimeout(r, 100));
       const end = events.find((e) => e.type === 'train.failed' || e.type === 'train.done')!;
@@ -279,6 +306,10 @@ describe('label tools, training, models and export through the host', () => {
       const after = (await call(ws, 'project.state', {})).res;
       expect(after.models.length).toBe(before.models.length);
       expect(after.runs.find((r: { id: number }) => r.id === runId).status).toBe('cancelled');
+      // the loss chart comes back after reopening: the losses the run reported before it stopped, in order
+      const charts = (await call(ws, 'runs.steps', { runId })).res;
+      expect(charts.loss.length).toBeGreaterThanOrEqual(3);
+      expect(charts.loss).toEqual(losses().slice(0, charts.loss.length));
       ws.close();
     } finally {
       server = prev;
