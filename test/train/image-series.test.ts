@@ -34,6 +34,12 @@ describe('image series or z-stack', () => {
     expect(neighbourPlaneCorrelation(photos.image, photos.shape)!).toBeLessThan(SERIES_MAX_CORRELATION / 2);
     expect(isImageSeries(stack)).toBe(false);
     expect(isImageSeries(photos)).toBe(true);
+    // all three colour channels of photographs 21–23, two of which share the round field of view's outline
+    const rgb = await Promise.all(['21', '22', '23'].map((id) => readVolume(dataPath('drive/images', `${id}_training.tif`))));
+    const [, H, W, C] = rgb[0]!.shape, n = 3 * H * W;
+    const planar = new Float32Array(C * n);
+    rgb.forEach((v, z) => { for (let i = 0; i < H * W; i++) for (let c = 0; c < C; c++) planar[c * n + z * H * W + i] = Number(v.data[i * C + c]); });
+    expect(isImageSeries({ image: planar, shape: [3, H, W], channels: C })).toBe(true);
   });
 
   it('a synthetic stack of blobs is a stack; the same blobs as separate images are a series, and the forest filters them plane by plane', async () => {
