@@ -28,6 +28,8 @@ export interface VolumeMeta {
   dtype: string;
   spacing: [number, number, number];
   unit: string;
+  /** the file format it was imported from (NIfTI: MRI, CT; TIFF and slices: microscopy, mostly) */
+  format: 'tiff' | 'nifti' | 'slices' | 'generated' | null;
 }
 
 export interface LabelClassInfo { value: number; name: string; color: string }

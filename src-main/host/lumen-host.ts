@@ -272,7 +272,7 @@ export class LumenHost {
     const pred = this.currentPrediction();
     return {
       id: this.projectId, name: this.projectId,
-      volume: v ? { id: v.id, name: v.name, shape: v.shape, dtype: v.dtype, spacing: v.geometry.spacing, unit: v.geometry.unit } : null,
+      volume: v ? { id: v.id, name: v.name, shape: v.shape, dtype: v.dtype, spacing: v.geometry.spacing, unit: v.geometry.unit, format: v.source?.format ?? null } : null,
       labels: lid !== null ? this.labelsMeta(lid) : null,
       prediction: pred ? { volumeId: pred.volumeId, name: pred.name, modelId: pred.modelId, createdAt: pred.createdAt } : null,
       models: store.listModels().map((m) => this.modelMeta(m.id, m.name, m.provenance, m.createdAt)),

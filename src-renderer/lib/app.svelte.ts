@@ -151,8 +151,24 @@ async function loadPrediction(bump = true): Promise<void> {
   } catch (e) { fail(e); }
 }
 
+/** Where a project's 3D preset is remembered (this browser or app profile). */
+const presetKey = (projectId: string) => `lumen.preset.${projectId}`;
+
+/** The 3D preset a project opens with: the one last chosen for it, else by modality (MRI for NIfTI). */
+function presetFor(state: ProjectState): typeof ui.preset {
+  const kept = globalThis.localStorage?.getItem(presetKey(state.id));
+  if (kept === 'mri' || kept === 'fluorescence') return kept;
+  return state.volume?.format === 'nifti' ? 'mri' : 'fluorescence';
+}
+
+/** The user picked a 3D preset: keep it for this project. */
+export function rememberPreset(): void {
+  if (ui.project) globalThis.localStorage?.setItem(presetKey(ui.project.id), ui.preset);
+}
+
 async function enterProject(state: ProjectState): Promise<void> {
   ui.project = state;
+  ui.preset = presetFor(state);
   ui.train.loss = []; ui.train.dice = []; ui.train.message = ''; ui.train.fraction = 0; ui.train.phase = '';
   await loadVoxels();
   // the charts of the latest run, as they were drawn while it trained
@@ -263,6 +279,7 @@ export async function deleteProject(id: string): Promise<void> {
   try {
     const recent = await client.call('project.delete', { id });
     if (ui.info) ui.info.recent = recent;
+    globalThis.localStorage?.removeItem(presetKey(id));
     if (ui.project?.id === id) { ui.project = null; vox.image = null; vox.labels = null; vox.prediction = null; }
   } catch (e) { fail(e); }
 }
@@ -273,6 +290,9 @@ export async function renameProject(id: string, name: string): Promise<boolean> 
   try {
     const recent = await client.call('project.rename', { id, name });
     if (ui.info) ui.info.recent = recent;
+    // the remembered 3D preset follows the project to its new name
+    const kept = globalThis.localStorage?.getItem(presetKey(id));
+    if (kept) { globalThis.localStorage?.setItem(presetKey(name.trim()), kept); globalThis.localStorage?.removeItem(presetKey(id)); }
     return true;
   } catch (e) { fail(e); return false; }
 }

@@ -3,12 +3,15 @@
 // create a project, drop the VesselNN stack on the window, paint foreground and background on two
 // slices, train with auto, see the prediction, undo a stroke, then restart the server, reopen the
 // project and find everything there; then the start screen: a bad file leaves nothing, a picked
-// file opens, projects are renamed and deleted. Screenshots of the main screens go to docs/screenshots/.
+// file opens, projects are renamed and deleted, a NIfTI opens with the MRI preset. Screenshots of
+// the main screens go to docs/screenshots/.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
-import { readVolume } from '../../src-shared/io/index.ts';
+import { readVolume, writeVolume } from '../../src-shared/io/index.ts';
+import { makeVolume } from '../../src-shared/volume.ts';
 import { buildRenderer, dropFile, ensureChromium, launch, ROOT, serve, type Served } from './harness.ts';
 
 const IMAGE = join(ROOT, '../shared/data/vesselnn/burgess2014_tgMouse_image.tif');
@@ -261,7 +264,7 @@ describe('Lumen in the browser (npm run serve + chromium)', () => {
     expect(p.shape.slice(0, 3)).toEqual([15, 512, 512]);
   }, 180_000);
 
-  it('leaves nothing behind for a bad file dropped on the start screen, opens a picked file, renames and deletes projects with confirmation', async () => {
+  it('leaves nothing behind for a bad file dropped on the start screen, opens a picked file, renames and deletes projects with confirmation, opens a NIfTI with the MRI preset and keeps the one chosen', async () => {
     await page.getByTestId('close-project').click();
     await page.getByTestId('start-screen').waitFor();
     const onDisk = () => readdirSync(server.projects).filter((f) => f.endsWith('.lumen')).sort();
@@ -285,6 +288,7 @@ describe('Lumen in the browser (npm run serve + chromium)', () => {
     const id = await page.getByTestId('project-name').innerText();
     expect(id).toBe(basename(SAMPLE, '.tif'));
     expect(await page.getByTestId('volume-info').innerText()).toContain('15×128×128');
+    expect(await page.getByTestId('preset').inputValue()).toBe('fluorescence'); // a TIFF: microscopy
 
     await page.getByTestId('close-project').click();
     await page.getByTestId(`rename-${id}`).click();
@@ -306,5 +310,20 @@ describe('Lumen in the browser (npm run serve + chromium)', () => {
     await expect.poll(() => page.getByTestId('recent-Picked crop').count()).toBe(0);
     expect(onDisk()).not.toContain('Picked crop.lumen');
     expect(onDisk()).toContain(`${PROJECT}.lumen`);
+
+    // a NIfTI opens with the MRI preset; the preset the user picks is kept for the project
+    const mri = await readVolume(join(ROOT, '../shared/data/mri/inia19-t1-brain.nii.gz'));
+    const [, H, W] = mri.shape, crop = new Float32Array(24 * 40 * 40);
+    for (let z = 0; z < 24; z++) for (let y = 0; y < 40; y++) for (let x = 0; x < 40; x++) crop[(z * 40 + y) * 40 + x] = Number(mri.data[((50 + z) * H + 80 + y) * W + 60 + x]);
+    const niiPath = join(mkdtempSync(join(tmpdir(), 'lumen-e2e-nii-')), 'brain crop.nii');
+    await writeVolume(niiPath, makeVolume([24, 40, 40, 1], 'float32', crop, mri.geometry));
+    await page.getByTestId('file-picker').setInputFiles(niiPath);
+    await page.getByTestId('canvas-z').waitFor({ timeout: 60_000 });
+    expect(await page.getByTestId('preset').inputValue()).toBe('mri');
+    await page.getByTestId('preset').selectOption('fluorescence');
+    await page.getByTestId('close-project').click();
+    await page.getByTestId('recent-list').getByText('brain crop', { exact: true }).click();
+    await page.getByTestId('canvas-z').waitFor({ timeout: 60_000 });
+    expect(await page.getByTestId('preset').inputValue()).toBe('fluorescence');
   }, 180_000);
 });
