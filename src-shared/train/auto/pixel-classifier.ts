@@ -17,8 +17,9 @@ export function pixelClassifierCandidate(): Candidate {
  * The same forest that also sees where each voxel lies (infer/coordinates.ts): structures told
  * apart by place more than by look. On the INIA19 MRI with 3 labeled slices, the anchor's forest
  * with positions scored 0.43–0.80 on the cerebellum (0.24–0.30 without) and 0.58–0.71 on 4 classes
- * (0.44–0.46). Where place means nothing (vessels anywhere in a stack) it only adds noise to the
- * trees, and the held-out planes say so.
+ * (0.44–0.46). Where place means little (vessels anywhere in a stack) the held-out planes decide:
+ * on the VesselNN stacks it was kept and did as well or better (burgess 0.874 against 0.844); on
+ * some MRI views it scored below the plain forest on the held-out slice and was passed over.
  */
 export function pixelClassifierWithPositionCandidate(): Candidate {
   return { name: PIXEL_CLASSIFIER_WITH_POSITION, forest: true, run: (input) => runPixelClassifier(input, PIXEL_CLASSIFIER_WITH_POSITION, true) };
