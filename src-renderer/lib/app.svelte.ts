@@ -119,9 +119,14 @@ function typed(v: VoxelData): Uint8Array | Uint16Array | Float32Array {
   return v.dtype === 'uint8' ? new Uint8Array(buf) : v.dtype === 'uint16' ? new Uint16Array(buf) : new Float32Array(buf);
 }
 
+/** Drops the voxels on screen (the views redraw empty once voxVersion moves). */
+function clearVoxels(): void {
+  vox.image = null; vox.labels = null; vox.prediction = null;
+}
+
 async function loadVoxels(): Promise<void> {
   const p = ui.project;
-  vox.image = null; vox.labels = null; vox.prediction = null;
+  clearVoxels();
   if (!p?.volume) { ui.voxVersion++; return; }
   ui.progress = { label: 'Loading the volume…', fraction: null };
   const img = await client.call('volume.read', { volumeId: p.volume.id });
@@ -202,7 +207,7 @@ export async function openSample(): Promise<void> {
 export async function closeProject(): Promise<void> {
   try { await client.call('project.close', {}); } catch { /* already closed */ }
   ui.project = null;
-  vox.image = null; vox.labels = null; vox.prediction = null;
+  clearVoxels();
   await refreshInfo();
 }
 
@@ -243,7 +248,7 @@ export async function importFiles(files: File[]): Promise<void> {
   try {
     if (!ui.project) {
       // whatever was on screen goes at once, before the first byte is sent
-      vox.image = null; vox.labels = null; vox.prediction = null; ui.voxVersion++;
+      clearVoxels(); ui.voxVersion++;
       const stem = files[0]!.name.replace(/\.(nii\.gz|[^.]+)$/i, '').replace(/[^A-Za-z0-9 ._()-]+/g, '_').slice(0, 60) || 'project';
       for (let i = 1; i < 50 && !created; i++) {
         try {
@@ -280,7 +285,7 @@ export async function deleteProject(id: string): Promise<void> {
     const recent = await client.call('project.delete', { id });
     if (ui.info) ui.info.recent = recent;
     globalThis.localStorage?.removeItem(presetKey(id));
-    if (ui.project?.id === id) { ui.project = null; vox.image = null; vox.labels = null; vox.prediction = null; }
+    if (ui.project?.id === id) { ui.project = null; clearVoxels(); }
   } catch (e) { fail(e); }
 }
 

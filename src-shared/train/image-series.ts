@@ -65,8 +65,9 @@ export function neighbourPlaneCorrelation(image: Float32Array, shape: readonly [
   const [D, H, W] = shape;
   if (D < 2) return undefined;
   const detail = planeDetail(image, shape), n = H * W, values: number[] = [];
+  const planes = Array.from({ length: D }, (_, z) => clipped(detail.subarray(z * n, (z + 1) * n)));
   for (let z = 0; z + 1 < D; z++) {
-    const c = correlation(clipped(detail.subarray(z * n, (z + 1) * n)), clipped(detail.subarray((z + 1) * n, (z + 2) * n)));
+    const c = correlation(planes[z]!, planes[z + 1]!);
     if (c !== undefined) values.push(c);
   }
   if (!values.length) return undefined;
@@ -76,8 +77,17 @@ export function neighbourPlaneCorrelation(image: Float32Array, shape: readonly [
   return values[Math.floor((values.length - 1) / 2)]!;
 }
 
+/** Answers per image array: `auto` asks for the same image from several places (coverage, each forest it trains). */
+const known = new WeakMap<Float32Array, boolean>();
+
 /** Whether a volume's z-planes are separate 2D images rather than a stack (planar image; several channels are averaged). */
 export function isImageSeries(v: { image: Float32Array; shape: [number, number, number]; channels?: number }): boolean {
+  let answer = known.get(v.image);
+  if (answer === undefined) known.set(v.image, (answer = measureImageSeries(v)));
+  return answer;
+}
+
+function measureImageSeries(v: { image: Float32Array; shape: [number, number, number]; channels?: number }): boolean {
   const n = v.shape[0] * v.shape[1] * v.shape[2], C = v.channels ?? 1;
   let luminance = v.image.subarray(0, n);
   if (C > 1) {
