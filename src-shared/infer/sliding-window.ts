@@ -15,6 +15,7 @@ import type { PatchModel, PatchRunner } from './patch-model.ts';
 import { COORDINATE_CHANNELS, fillCoordinates } from './coordinates.ts';
 import { memorySource, type SlabSource } from './source.ts';
 import { estimateStats, type ChannelStats } from './normalize.ts';
+import { boxSource, isRegionSource, partInput, type WindowPart } from './window-part.ts';
 import { throwIfCancelled, type CancelSignal } from './cancel.ts';
 
 export interface SlidingWindowOptions {
@@ -37,6 +38,9 @@ export interface SlidingWindowOptions {
   /** 'zscore' (default, statistics from a subsample: normalize.ts), 'none', or given statistics */
   normalize?: 'zscore' | 'none' | ChannelStats;
   signal?: CancelSignal;
+  /** predict only this box of the volume (block-wise jobs; the source must read regions): the
+   * slices handed on are those of the box's input, which equal one whole pass inside the box */
+  part?: WindowPart;
   /** prediction progress: patches done / total, as voxels of the volume */
   onProgress?: (done: number, total: number) => void;
 }
@@ -70,14 +74,19 @@ function flipSets(flips: SlidingWindowOptions['flips'], dims: 2 | 3): [boolean, 
   });
 }
 
+/** Where the slices handed on lie: z is the volume's, the plane [h][w] starts at (y0, x0). */
+export interface SliceBox { y0: number; x0: number; h: number; w: number }
+
 /**
- * Streams predictions of `model` over `source`: `onSlice(z, probs)` receives each output z-slice
- * once, in order, as planar float32 [outC][H][W] (the array is not reused; keep it if needed).
+ * Streams predictions of `model` over `source`: `onSlice(z, probs, box)` receives each output
+ * z-slice once, in order, as planar float32 [outC][h][w] (the array is not reused; keep it if
+ * needed). Without `part` the plane is the whole slice.
  */
 export async function streamSlidingWindow(model: PatchModel, source: SlabSource,
-  onSlice: (z: number, probs: Float32Array) => void | Promise<void>, opts: SlidingWindowOptions = {}): Promise<SlidingWindowRun> {
+  onSlice: (z: number, probs: Float32Array, box: SliceBox) => void | Promise<void>, opts: SlidingWindowOptions = {}): Promise<SlidingWindowRun> {
   const t0 = performance.now();
-  const [D, H, W, C] = source.info.shape;
+  const full = source.info.shape;
+  const C = full[3];
   if (C !== model.inChannels) throw new LumenError('shape-mismatch', `the model expects ${model.inChannels} channel(s) but the image has ${C}`);
   const outC = model.outChannels;
   const multiple = model.dims === 3 ? model.sizeMultiple : [1, ...model.sizeMultiple];
@@ -85,17 +94,24 @@ export async function streamSlidingWindow(model: PatchModel, source: SlabSource,
   if (model.dims === 2 && wanted.length === 2) wanted = [1, ...wanted] as readonly number[];
   if (wanted.length !== 3) throw new LumenError('bad-input', `the patch needs 3 sizes (z,y,x), got ${wanted.join(',')}`);
   if (model.dims === 2 && wanted[0] !== 1) throw new LumenError('bad-input', 'a 2D model takes patches of depth 1');
-  const patch = fitPatch(wanted, multiple, [D, H, W]);
+  const patch = fitPatch(wanted, multiple, full.slice(0, 3));
   const [pd, ph, pw] = patch as [number, number, number];
   const overlap = opts.overlap ?? 0.25;
   const trim = opts.trim ?? 0;
   const trims = [0, 1, 2].map((i) => (typeof trim === 'number' ? trim : trim[i] ?? 0));
-  const grid = patchGrid([D, H, W], patch, model.dims === 2 ? (typeof overlap === 'number' ? [0, overlap, overlap] : overlap) : overlap, model.dims === 2 ? [0, trims[1]!, trims[2]!] : trims);
-  const [gz, gy, gx] = grid.axes as [typeof grid.axes[0], typeof grid.axes[0], typeof grid.axes[0]];
+  const grid = patchGrid(full.slice(0, 3), patch, model.dims === 2 ? (typeof overlap === 'number' ? [0, overlap, overlap] : overlap) : overlap, model.dims === 2 ? [0, trims[1]!, trims[2]!] : trims);
+  // a part runs the whole grid's patches that meet it, over its input box; indices below are the box's
+  if (opts.part && !isRegionSource(source)) throw new LumenError('unsupported', 'this input cannot be read box by box; predict it whole');
+  const box = opts.part ? partInput(grid, opts.part) : { origin: [0, 0, 0], size: full.slice(0, 3), starts: grid.axes.map((a) => a.starts) };
+  const boxed = opts.part ? boxSource(source as never, box as never) : source;
+  const [D, H, W] = box.size as [number, number, number];
+  const [oz, oy, ox] = box.origin as [number, number, number];
+  const local = box.starts.map((st, i) => st.map((s) => s - box.origin[i]!));
+  const [zStarts, yStarts, xStarts] = local as [number[], number[], number[]];
   const blend = opts.blend ?? 'gaussian';
   const base = patch.map((p) => profile1d(p, blend, opts.sigmaScale));
-  const profiles = grid.axes.map((a, i) => new Map(a.starts.map((s) => [s, patchProfile(base[i]!, a, s, trims[i]!)])));
-  const inv = grid.axes.map((a, i) => Float32Array.from(weightSum(base[i]!, a, trims[i]!), (s) => 1 / s));
+  const profiles = grid.axes.map((a, i) => new Map(box.starts[i]!.map((s) => [s - box.origin[i]!, patchProfile(base[i]!, a, s, trims[i]!)])));
+  const inv = grid.axes.map((a, i) => Float32Array.from(weightSum(base[i]!, a, trims[i]!), (s) => 1 / s).subarray(box.origin[i]!, box.origin[i]! + box.size[i]!));
   const [invZ, invY, invX] = inv as [Float32Array, Float32Array, Float32Array];
   const flips = flipSets(opts.flips, model.dims);
   const flipScale = 1 / flips.length;
@@ -115,7 +131,7 @@ export async function streamSlidingWindow(model: PatchModel, source: SlabSource,
     let a = z0;
     while (a < z1 && input.has(a)) a++;
     if (a >= z1) return;
-    const slab = await source.readSlices(a, z1);
+    const slab = await boxed.readSlices(a, z1);
     const data = slab.data;
     for (let z = a; z < z1; z++) {
       const s = new Float32Array(C * HW);
@@ -144,7 +160,7 @@ export async function streamSlidingWindow(model: PatchModel, source: SlabSource,
   // the model's input channels: the image's, then the voxels' positions where it wants them
   const CI = C + (model.coordinates ? COORDINATE_CHANNELS : 0);
   const buffers = new Map<number, Float32Array>();
-  const totalItems = grid.count * flips.length;
+  const totalItems = zStarts.length * yStarts.length * xStarts.length * flips.length;
   const V = D * H * W;
   let itemsDone = 0, runs = 0, netMs = 0;
 
@@ -196,8 +212,8 @@ export async function streamSlidingWindow(model: PatchModel, source: SlabSource,
     }
   };
 
+  const sliceBox: SliceBox = { y0: oy, x0: ox, h: H, w: W };
   try {
-    const zStarts = gz.starts;
     let flushed = 0;
     for (let k = 0; k < zStarts.length; k++) {
       throwIfCancelled(opts.signal);
@@ -205,7 +221,7 @@ export async function streamSlidingWindow(model: PatchModel, source: SlabSource,
       await need(zs, Math.min(D, zs + pd));
       for (let z = zs; z < Math.min(D, zs + pd); z++) if (!acc.has(z)) acc.set(z, new Float32Array(outC * HW));
       const items: Item[] = [];
-      for (const ys of gy.starts) for (const xs of gx.starts) for (const flip of flips) items.push({ ys, xs, flip });
+      for (const ys of yStarts) for (const xs of xStarts) for (const flip of flips) items.push({ ys, xs, flip });
       for (let i = 0; i < items.length; i += batch) {
         throwIfCancelled(opts.signal);
         const group = items.slice(i, i + batch);
@@ -214,7 +230,7 @@ export async function streamSlidingWindow(model: PatchModel, source: SlabSource,
         if (!buf) { buf = new Float32Array(b * CI * patchLen); buffers.set(b, buf); }
         group.forEach((it, j) => {
           gather(zs, it, buf!, j * CI * patchLen);
-          if (CI > C) fillCoordinates(buf!, j * CI * patchLen + C * patchLen, [zs, it.ys, it.xs], patch, [D, H, W], it.flip);
+          if (CI > C) fillCoordinates(buf!, j * CI * patchLen + C * patchLen, [oz + zs, oy + it.ys, ox + it.xs], patch, full.slice(0, 3), it.flip);
         });
         const r = await runner(b);
         const t = performance.now();
@@ -238,7 +254,7 @@ export async function streamSlidingWindow(model: PatchModel, source: SlabSource,
             for (let x = 0; x < W; x++) a[row + x]! *= s * invX[x]!;
           }
         }
-        await onSlice(z, a);
+        await onSlice(oz + z, a, sliceBox);
       }
       flushed = Math.max(flushed, until);
     }

@@ -22,13 +22,29 @@ export interface SliceSink {
   abort(): void | Promise<void>;
 }
 
-export function memorySource(vol: Volume): SlabSource {
+/** A volume in memory as a source; it reads boxes too (window-part.ts's RegionSource). */
+export function memorySource(vol: Volume): SlabSource & { readRegion(start: readonly number[], end: readonly number[]): Volume } {
   const [, h, w, c] = vol.shape;
   const sliceLen = h * w * c;
   return {
     info: { shape: vol.shape, dtype: vol.dtype, geometry: vol.geometry, source: vol.source },
     readSlices: (z0, z1) => makeVolume([z1 - z0, h, w, c], vol.dtype, vol.data.subarray(z0 * sliceLen, z1 * sliceLen) as TypedArray, vol.geometry),
+    readRegion: (start, end) => cropVolume(vol, start, end),
   };
+}
+
+/** The box [start, end) (z, y, x) of `vol`, all channels, copied. */
+export function cropVolume(vol: Volume, start: readonly number[], end: readonly number[]): Volume {
+  const [, h, w, c] = vol.shape;
+  const [z0, y0, x0] = start as [number, number, number], [z1, y1, x1] = end as [number, number, number];
+  const out = makeVolume([z1 - z0, y1 - y0, x1 - x0, c], vol.dtype, undefined, vol.geometry);
+  const row = (x1 - x0) * c;
+  let at = 0;
+  for (let z = z0; z < z1; z++) for (let y = y0; y < y1; y++, at += row) {
+    const from = ((z * h + y) * w + x0) * c;
+    out.data.set(vol.data.subarray(from, from + row) as never, at);
+  }
+  return out;
 }
 
 /** A sink collecting into one in-memory volume of `shape` and `dtype`. */
