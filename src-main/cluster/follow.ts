@@ -3,7 +3,7 @@
 // maxRetries each, and never resubmits a CANCELLED task: scancel is the user's decision.
 // An optional finishing job waits on the array (afterok); its dependency follows the resubmits.
 
-import { arrayTaskStates, cancel, jobState, setDependency, FINISHED_STATES, type TaskState } from './slurm-client.ts';
+import { arrayTaskStates, cancel, jobStatus, setDependency, FINISHED_STATES, type TaskState } from './slurm-client.ts';
 
 export const RETRIED_STATES: ReadonlySet<TaskState> = new Set(['FAILED', 'TIMEOUT', 'NODE_FAIL', 'OUT_OF_MEMORY', 'PREEMPTED']);
 
@@ -152,14 +152,21 @@ export async function followArrayJob(options: FollowOptions): Promise<FollowSumm
       final = { jobId: finalJob, state: 'CANCELLED' };
     } else {
       say(`all ${options.tasks} tasks completed; waiting for finishing job ${finalJob}`);
-      let s: TaskState | null = 'PENDING';
+      let st: { state: TaskState; reason: string } | null = null;
       let gone = 0;
       for (;;) {
-        s = await jobState(finalJob, options.env);
-        if (s === null ? ++gone >= missingPolls : FINISHED_STATES.has(s)) break;
+        st = await jobStatus(finalJob, options.env);
+        if (st === null ? ++gone >= missingPolls : FINISHED_STATES.has(st.state)) break;
+        if (st?.reason === 'DependencyNeverSatisfied') {
+          // cannot happen when the dependency follows the resubmits; never wait forever on it
+          await cancel(finalJob, { env: options.env }).catch(() => {});
+          say(`finishing job ${finalJob} cancelled: SLURM says its dependency can never be satisfied`);
+          st = { state: 'CANCELLED', reason: st.reason };
+          break;
+        }
         await sleep(pollMs);
       }
-      final = { jobId: finalJob, state: s ?? 'UNKNOWN' };
+      final = { jobId: finalJob, state: st?.state ?? 'UNKNOWN' };
       say(`finishing job ${finalJob}: ${final.state}`);
     }
   }

@@ -182,17 +182,19 @@ export async function arrayTaskStates(jobId: string, env?: NodeJS.ProcessEnv): P
   return states;
 }
 
-/** The state of a plain (non-array) job, or null once the scheduler has forgotten it. */
-export async function jobState(jobId: string, env?: NodeJS.ProcessEnv): Promise<TaskState | null> {
+/** The state of a plain (non-array) job and SLURM's reason for it (e.g. "DependencyNeverSatisfied"),
+ *  or null once the scheduler has forgotten it. */
+export async function jobStatus(jobId: string, env?: NodeJS.ProcessEnv): Promise<{ state: TaskState; reason: string } | null> {
   const r = await slurmCommand('scontrol', ['-o', 'show', 'job', jobId], env);
   if (r.missing) throw missingError('scontrol');
   if (r.code === 0) {
     const m = /(?:^|\s)JobState=(\S+)/.exec(r.stdout);
-    if (m) return mapState(m[1]);
+    const reason = /(?:^|\s)Reason=(\S+)/.exec(r.stdout);
+    if (m) return { state: mapState(m[1]), reason: reason?.[1] ?? '' };
   } else if (!noSuchJob(r)) {
     throw new LumenError('scheduler', `scontrol show job ${jobId} failed: ${oneLine(r.stderr || r.stdout)}`);
   }
   const accounted = await slurmCommand('sacct', ['-n', '-X', '-P', '-j', jobId, '-o', 'State'], env);
-  if (accounted.code === 0 && accounted.stdout.trim()) return mapState(accounted.stdout.trim().split('\n')[0]);
+  if (accounted.code === 0 && accounted.stdout.trim()) return { state: mapState(accounted.stdout.trim().split('\n')[0]), reason: '' };
   return null;
 }
