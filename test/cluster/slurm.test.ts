@@ -6,13 +6,14 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { execFileSync, execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync, existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { startLocalSlurm, localSlurmUnavailable, type LocalSlurm } from './local-slurm.ts';
 import { renderArrayScript, renderFinalScript, formatTaskRanges, TASK_ID, type ScriptArg } from '../../src-main/cluster/sbatch-script.ts';
 import { submit, arrayTaskStates, mapState, expandTaskIds } from '../../src-main/cluster/slurm-client.ts';
 import { followArrayJob, type FollowSummary } from '../../src-main/cluster/follow.ts';
 import { readMarkers, markerProgress } from '../../src-main/cluster/markers.ts';
 import { isLumenError } from '../../src-shared/errors.ts';
+import { predictTaskCommand, predictFinishCommand, LUMEN_BIN } from '../../src-main/cluster/lumen-commands.ts';
+import { join, resolve } from 'node:path';
 
 const unavailable = localSlurmUnavailable();
 if (unavailable) console.warn(`skipping the SLURM tests: ${unavailable}`);
@@ -217,6 +218,16 @@ describe('SLURM scripts and states (no cluster needed)', () => {
     const final = renderFinalScript({ jobName: 'fin', logDir: '/l', command: ['node', 'a b'] });
     expect(final).not.toContain('--array');
     expect(final).toContain("exec node 'a b'\n");
+  });
+
+  it('runs `lumen predict --blocks K/N` per task, with absolute paths, and `--blocks finish` last', async () => {
+    const job = { model: 'm.onnx', image: 'in dir/in.zarr', out: 'out.zarr', tasks: 8, extraArgs: ['--device', 'cuda'] };
+    const script = renderArrayScript({ jobName: 'p', tasks: 8, logDir: '/l', command: predictTaskCommand(job) });
+    const line = script.split('\n').find((l) => l.startsWith('exec '))!;
+    const argv = execFileSync('bash', ['-c', `set -- ; printf '%s\\n' ${line.slice('exec '.length)}`], { env: { ...process.env, SLURM_ARRAY_TASK_ID: '5' }, encoding: 'utf8' }).trimEnd().split('\n');
+    expect(argv).toEqual([process.execPath, LUMEN_BIN, 'predict', '--model', resolve('m.onnx'), '--image', resolve('in dir/in.zarr'), '--out', resolve('out.zarr'), '--device', 'cuda', '--blocks', '5/8']);
+    expect(existsSync(LUMEN_BIN)).toBe(true);
+    expect(predictFinishCommand(job).slice(-2)).toEqual(['--blocks', 'finish']);
   });
 
   it('maps SLURM state names and task ranges', () => {
