@@ -36,6 +36,9 @@ export interface ArrayScriptSpec extends ResourceSpec {
   env?: Record<string, string>;
   /** the command each task runs; use TASK_ID for the task's id. */
   command: readonly ScriptArg[];
+  /** when set, the script runs the command as a child, samples its peak memory (VmHWM, every
+   *  half second) and, when it exits 0, writes MARKERDIR/task-K.done (markers.ts's format). */
+  markerDir?: string;
 }
 
 export interface FinalScriptSpec extends ResourceSpec {
@@ -129,9 +132,33 @@ export function renderArrayScript(spec: ArrayScriptSpec): string {
     ...resourceLines(spec),
     `# written by lumen: task K of ${spec.tasks} runs the command below with K = $SLURM_ARRAY_TASK_ID`,
     ...bodyLines(spec.workDir, spec.env),
-    `exec ${spec.command.map(renderArg).join(' ')}`,
+    ...(spec.markerDir === undefined ? [`exec ${spec.command.map(renderArg).join(' ')}`] : markerLines(spec.markerDir, spec.command.map(renderArg).join(' '))),
     '',
   ].join('\n');
+}
+
+/** Runs the command as a child so the script can record its peak memory and write the marker. */
+function markerLines(markerDir: string, command: string): string[] {
+  return [
+    `marker_dir=${shellQuote(markerDir)}`,
+    'started=$SECONDS',
+    `${command} &`,
+    'pid=$!',
+    `trap 'kill -TERM "$pid" 2>/dev/null' TERM INT`,
+    'peak_kib=0',
+    'while kill -0 "$pid" 2>/dev/null; do',
+    '  hwm=$(sed -n \'s/^VmHWM:[[:space:]]*\\([0-9]*\\) kB$/\\1/p\' "/proc/$pid/status" 2>/dev/null || true)',
+    '  if [ -n "$hwm" ]; then peak_kib=$hwm; fi',
+    '  sleep 0.5',
+    'done',
+    'status=0',
+    'wait "$pid" || status=$?',
+    'if [ "$status" -ne 0 ]; then exit "$status"; fi',
+    'mkdir -p "$marker_dir"',
+    'marker="$marker_dir/task-${SLURM_ARRAY_TASK_ID}.done"',
+    'printf \'{"task":%d,"peakRssBytes":%d,"seconds":%d,"host":"%s"}\\n\' "$SLURM_ARRAY_TASK_ID" "$((peak_kib * 1024))" "$((SECONDS - started))" "\${HOSTNAME%%.*}" > "$marker.tmp"',
+    'mv -f "$marker.tmp" "$marker"',
+  ];
 }
 
 export function renderFinalScript(spec: FinalScriptSpec): string {

@@ -184,6 +184,32 @@ describe.skipIf(unavailable !== null)('SLURM job arrays on a local one-node clus
     expect(final.at).toBeGreaterThanOrEqual(statSync(join(dir, 'task-4.done')).mtimeMs);
   });
 
+  it('writes the marker itself when asked (markerDir): peak memory of any command, none for a task that fails', async () => {
+    const dir = join(root, 'wrapped');
+    const markerDir = join(dir, 'markers');
+    const script = join(dir, 'array.sh');
+    mkdirSync(dir);
+    // task 1 holds ~100 MiB for a second and succeeds; task 2 exits 3
+    const program = 'const a = Buffer.alloc(100 << 20, 1); setTimeout(() => process.exit(process.argv[1] === "2" ? 3 : 0), 1200)';
+    writeFileSync(script, renderArrayScript({ jobName: 'wrapped', tasks: 2, logDir: dir, markerDir, command: [process.execPath, '-e', program, [TASK_ID]] }));
+    const events: string[] = [];
+    const summary = await followArrayJob({
+      tasks: 2, maxRetries: 0, pollMs: 400, env: slurm.env,
+      submitTasks: () => submit(script, { env: slurm.env }),
+      progress: markerProgress(markerDir, 2),
+      onEvent: (line) => events.push(line),
+    });
+    const ctx = failureContext(summary, events);
+    expect(summary.completed, ctx).toEqual([1]);
+    expect(summary.failed, ctx).toEqual([2]);
+    expect(summary.states[2]).toBe('FAILED');
+    const markers = readMarkers(markerDir);
+    expect([...markers.keys()]).toEqual([1]);
+    expect(markers.get(1)!.peakRssBytes).toBeGreaterThan(100 << 20);
+    expect(events, ctx).toContain(`blocks 1/2 done · peak memory up to ${Math.round(markers.get(1)!.peakRssBytes! / (1 << 20))} MiB per task`);
+    expect(events.at(-1)).toContain('failed: task 2 FAILED');
+  });
+
   it('turns an sbatch refusal into a one-line scheduler error with sbatch\'s message', async () => {
     const path = join(root, 'bad.sh');
     writeFileSync(path, renderArrayScript({ jobName: 'bad', tasks: 2, logDir: root, partition: 'no-such-partition', command: ['true'] }));
