@@ -11,6 +11,7 @@ export type LumenErrorCode =
   | 'damaged'          // a project or model whose contents fail their checks
   | 'shape-mismatch'   // two things that must agree in shape do not
   | 'device'           // an execution provider that cannot be used
+  | 'scheduler'        // a batch scheduler (SLURM) that is missing or refuses a job
   | 'cancelled';       // the user stopped it
 
 export class LumenError extends Error {
