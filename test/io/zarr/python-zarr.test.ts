@@ -94,4 +94,20 @@ g.attrs['multiscales'] = [{'version': '0.4', 'name': 'py', 'axes': [
     }
     expect(wrong).toBe(0);
   });
+
+  it('a bool mask (no multiscales-wide unit, no compressor) reads as uint8 0/1', async () => {
+    const p = tmp.file('from-py-bool.zarr');
+    python(`
+import sys, zarr, numpy as np
+a = (np.arange(3 * 20 * 30).reshape(3, 20, 30) % 7 == 0)
+g = zarr.open_group(sys.argv[1], mode='w')
+g.create_dataset('0', data=a, chunks=(2, 8, 8), compressor=None)
+g.attrs['multiscales'] = [{'version': '0.4', 'axes': [{'name': 'z', 'type': 'space'}, {'name': 'y', 'type': 'space'}, {'name': 'x', 'type': 'space'}],
+  'datasets': [{'path': '0', 'coordinateTransformations': [{'type': 'scale', 'scale': [1.0, 1.0, 1.0]}]}]}]
+`, p);
+    const v = await (await openOmeZarr(p)).readSlices(0, 3);
+    expect(v.dtype).toBe('uint8');
+    expect(v.geometry.unit).toBe('unknown');
+    expect(Array.from(v.data).every((x, i) => x === (i % 7 === 0 ? 1 : 0))).toBe(true);
+  });
 });
