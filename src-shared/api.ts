@@ -29,7 +29,7 @@ export interface VolumeMeta {
   spacing: [number, number, number];
   unit: string;
   /** the file format it was imported from (NIfTI: MRI, CT; TIFF and slices: microscopy, mostly) */
-  format: 'tiff' | 'nifti' | 'slices' | 'generated' | null;
+  format: 'tiff' | 'nifti' | 'slices' | 'zarr' | 'generated' | null;
 }
 
 export interface LabelClassInfo { value: number; name: string; color: string }

@@ -19,7 +19,7 @@ export interface Geometry {
 
 /** Where a volume came from, so writers can put back what readers found (e.g. the NIfTI header). */
 export interface SourceInfo {
-  format: 'tiff' | 'nifti' | 'slices' | 'generated';
+  format: 'tiff' | 'nifti' | 'slices' | 'zarr' | 'generated';
   path?: string;
   /** format-specific header fields kept verbatim for faithful export */
   header?: Record<string, unknown>;

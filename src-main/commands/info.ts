@@ -4,9 +4,9 @@ import { LumenError } from '../../src-shared/errors.ts';
 import { openVolume } from '../../src-shared/io/index.ts';
 import { parseArgs } from '../args.ts';
 
-export const summary = 'print shape, type, voxel size and format of an image file as one JSON line';
+export const summary = 'print shape, type, voxel size and format of an image file or OME-Zarr folder (with NGFF version, chunks and pyramid levels) as one JSON line';
 
-export const usage = 'usage: lumen info FILE (a .tif, .nii, .nii.gz, .png, .gif or a folder of slices)';
+export const usage = 'usage: lumen info FILE (a .tif, .nii, .nii.gz, .png, .gif, an OME-Zarr folder or a folder of slices)';
 
 export async function run(argv: string[]): Promise<number> {
   const args = parseArgs(argv);
@@ -27,6 +27,13 @@ export async function run(argv: string[]): Promise<number> {
     if (format === 'nifti') {
       out.orientation = orientationCode(geometry.affine);
       out.niftiVersion = header.version;
+    }
+    if (format === 'zarr') {
+      out.ngffVersion = header.ngffVersion;
+      out.zarrFormat = header.zarrFormat;
+      out.chunks = header.chunks;
+      out.codecs = header.codecs;
+      out.levels = (header.levels as Array<{ shape: number[] }>).map((l) => (l.shape[3] === 1 ? l.shape.slice(0, 3) : l.shape));
     }
     if (format === 'tiff') {
       out.compression = header.compression;

@@ -1,6 +1,7 @@
 // What kind of file is this? Magic bytes first (extensions lie: a .tif renamed .png, a .nii
 // that is really gzipped); the extension only breaks ties and names formats for writing.
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { looksLikeZarr } from './zarr/ngff-group.ts';
 import { Gunzip } from 'fflate';
 import { LumenError } from '../errors.ts';
 import { niftiVersion } from './nifti-header.ts';
@@ -12,6 +13,7 @@ export function formatFromExtension(path: string): VolumeFormat | undefined {
   if (/\.(tif|tiff|btf|tf8|ome\.tif|ome\.tiff)$/.test(p)) return 'tiff';
   if (p.endsWith('.png')) return 'png';
   if (p.endsWith('.gif')) return 'gif';
+  if (/\.zarr\/*$/.test(p)) return 'zarr';
   return undefined;
 }
 
@@ -33,7 +35,8 @@ export function detectFormat(path: string): VolumeFormat {
   } catch (e) {
     throw new LumenError('bad-input', `${path} does not exist or cannot be read (${(e as NodeJS.ErrnoException).code ?? e})`, { cause: e });
   }
-  if (st.isDirectory()) return 'slices';
+  // a folder is an OME-Zarr image when it holds Zarr metadata or is named so, else a folder of slices
+  if (st.isDirectory()) return looksLikeZarr(path) || formatFromExtension(path) === 'zarr' ? 'zarr' : 'slices';
   if (st.size === 0) throw new LumenError('truncated', `${path} is empty (0 bytes)`);
   const b = head(path, 4096);
   const s = String.fromCharCode(...b.subarray(0, 4));

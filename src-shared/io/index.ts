@@ -14,6 +14,8 @@ import { openTiff } from './tiff-reader.ts';
 import { TiffStreamWriter, type TiffCompression } from './tiff-writer.ts';
 import type { VolumeFormat, VolumeInfo, VolumeReader } from './reader.ts';
 import { writeWhole, type VolumeWriter } from './writer.ts';
+import { openOmeZarr } from './zarr/zarr-reader.ts';
+import { OmeZarrWriter } from './zarr/zarr-writer.ts';
 
 export type { VolumeFormat, VolumeInfo, VolumeReader } from './reader.ts';
 export { detectFormat, formatFromExtension } from './detect.ts';
@@ -26,8 +28,9 @@ export { countNonFinite } from './finite.ts';
 export { checkFitsInMemory, memoryBudget, type MemoryOptions } from './memory-budget.ts';
 export { naturalSort } from './natural-sort.ts';
 export { checkOutputFolder } from './output-path.ts';
+export { openOmeZarr, OmeZarrWriter, createOmeZarr, openOmeZarrForWrite, buildPyramid, type OmeZarrReader, type ZarrLevel } from './zarr/index.ts';
 
-/** Opens a TIFF, NIfTI, PNG or GIF file, a folder of 2D slices, or a list of slice files. */
+/** Opens a TIFF, NIfTI, PNG or GIF file, an OME-Zarr folder, a folder of 2D slices, or a list of slice files. */
 export async function openVolume(input: string | readonly string[]): Promise<VolumeReader> {
   if (typeof input !== 'string') return openSlices(input);
   const format = detectFormat(input);
@@ -35,6 +38,7 @@ export async function openVolume(input: string | readonly string[]): Promise<Vol
     case 'tiff': return openTiff(input);
     case 'nifti': return openNifti(input);
     case 'slices': return openSlices(input);
+    case 'zarr': return openOmeZarr(input);
     case 'png':
     case 'gif': {
       const r = await openSlices([input]);
@@ -72,13 +76,19 @@ export interface WriteOptions {
   compression?: TiffCompression;
   /** TIFF only: force BigTIFF on or off (default: only when over 4 GB) */
   bigTiff?: boolean;
+  /** OME-Zarr only: 3 (NGFF 0.5, default) or 2 (NGFF 0.4) */
+  zarrFormat?: 2 | 3;
+  /** OME-Zarr only: chunk shape z, y, x (default 64³, clipped to the image) */
+  chunks?: [number, number, number];
+  /** OME-Zarr only: a label map, so pyramid levels take the most frequent label, not the mean */
+  labels?: boolean;
 }
 
 /** Formats Lumen can write, by output extension. */
-export function writableFormat(path: string): 'tiff' | 'nifti' {
+export function writableFormat(path: string): 'tiff' | 'nifti' | 'zarr' {
   const f = formatFromExtension(path);
-  if (f === 'tiff' || f === 'nifti') return f;
-  throw new LumenError('bad-input', `cannot tell which format to write from the name ${path}; use .tif, .tiff, .nii or .nii.gz`);
+  if (f === 'tiff' || f === 'nifti' || f === 'zarr') return f;
+  throw new LumenError('bad-input', `cannot tell which format to write from the name ${path}; use .tif, .tiff, .nii, .nii.gz or .zarr (.ome.zarr)`);
 }
 
 export type { VolumeWriter } from './writer.ts';
@@ -89,7 +99,7 @@ export function checkVolumeOutput(path: string): void {
   checkOutputFolder(path);
 }
 
-/** A slab-by-slab writer for TIFF or NIfTI, chosen by the extension of `path`. */
+/** A slab-by-slab writer for TIFF, NIfTI or OME-Zarr, chosen by the extension of `path`. */
 export function openVolumeWriter(path: string, spec: { shape: Shape4; dtype: DType; geometry: Geometry; source?: SourceInfo }, options: WriteOptions = {}): VolumeWriter {
   const like = options.like;
   if (like?.shape && (like.shape[0] !== spec.shape[0] || like.shape[1] !== spec.shape[1] || like.shape[2] !== spec.shape[2])) {
@@ -97,7 +107,9 @@ export function openVolumeWriter(path: string, spec: { shape: Shape4; dtype: DTy
   }
   const geometry = like ? like.geometry : spec.geometry;
   const source = like ? like.source : spec.source;
-  if (writableFormat(path) === 'tiff') {
+  const format = writableFormat(path);
+  if (format === 'zarr') return new OmeZarrWriter(path, { shape: spec.shape, dtype: spec.dtype, geometry }, { zarrFormat: options.zarrFormat, chunks: options.chunks, labels: options.labels });
+  if (format === 'tiff') {
     const w = new TiffStreamWriter(path, { shape: spec.shape, dtype: spec.dtype, geometry }, { compression: options.compression, bigTiff: options.bigTiff });
     return { writeSlices: (s) => w.writeSlices(s), close: () => w.close(), abort: () => w.abort() };
   }

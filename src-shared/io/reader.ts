@@ -5,7 +5,7 @@ import type { DType, Geometry, Shape4, SourceInfo, TypedArray, Volume } from '..
 import { LumenError } from '../errors.ts';
 import { allocateChecked } from './dtype.ts';
 
-export type VolumeFormat = 'tiff' | 'nifti' | 'png' | 'gif' | 'slices';
+export type VolumeFormat = 'tiff' | 'nifti' | 'png' | 'gif' | 'slices' | 'zarr';
 
 export interface VolumeInfo {
   /** z, y, x, c */

@@ -257,7 +257,7 @@ describe('NaN-filled float data', () => {
 
 describe('bad write requests', () => {
   it('unknown output extension and shape mismatch with "like"', async () => {
-    await expectLumen(writeVolume(tmp.file('out.jpg'), small), 'bad-input', /\.tif, \.tiff, \.nii or \.nii\.gz/);
+    await expectLumen(writeVolume(tmp.file('out.jpg'), small), 'bad-input', /\.tif, \.tiff, \.nii, \.nii\.gz or \.zarr/);
     const mri = await openVolume(path.join(DATA, 'mri/inia19-t1-brain.nii.gz'));
     await expectLumen(writeVolume(tmp.file('x.nii'), small, { like: mri.info }), 'shape-mismatch', /line up/);
     await mri.close();
