@@ -81,8 +81,8 @@ export interface OmeZarrWriteHandle {
   hasChunk(level: number, chunk: Vec3): boolean;
   /** the inverse of writeChunk: the chunk's clipped extent, z, y, x, c interleaved */
   readChunk(level: number, chunk: Vec3): TypedArray;
-  /** slices z0–z1 of a level, whole planes, z, y, x, c interleaved */
-  readSlab(level: number, z0: number, z1: number): TypedArray;
+  /** slices z0–z1 of a level, whole planes, z, y, x, c interleaved (into `into` when given) */
+  readSlab(level: number, z0: number, z1: number, into?: TypedArray): TypedArray;
   /** one chunk row (z index iz) from whole planes of that row's depth */
   writeChunkRow(level: number, iz: number, slab: TypedArray): void;
   /** the group's attributes other than the NGFF ones */
@@ -129,6 +129,36 @@ export function openOmeZarrForWrite(dir: string): OmeZarrWriteHandle {
     return { start, size: start.map((s, k) => Math.min(chunks[k]!, shape[k]! - s)) as Vec3 };
   };
 
+  // one scratch buffer per purpose, reused chunk after chunk: a pyramid touches thousands of
+  // chunks, and fresh arrays for each would pile up as garbage faster than V8 returns it
+  const scratch = new Map<string, TypedArray>();
+  const reuse = (purpose: string, length: number): TypedArray => {
+    let b = scratch.get(purpose);
+    if (!b || b.length < length) { b = allocate(info.dtype, length); scratch.set(purpose, b); }
+    return b.subarray(0, length);
+  };
+
+  /** A chunk's clipped extent, z, y, x, c interleaved, into `into` when given (reused by readSlab). */
+  function readChunkInto(level: number, idx: Vec3, into: TypedArray | undefined): TypedArray {
+    const { layout } = lvl(level);
+    const { size } = extent(level, idx);
+    const f = file(level, idx);
+    const C = layout.channels;
+    const [cz, cy, cx] = layout.chunks;
+    let bytes: Uint8Array;
+    try { bytes = readFileSync(f); } catch { throw new LumenError('truncated', `the chunk ${path.relative(dir, f)} of ${dir} is missing`); }
+    let full: TypedArray | undefined;
+    try { full = decodeChunk(bytes, layout.dtype, C * cz * cy * cx, layout.compression); } catch { full = undefined; }
+    if (!full) throw new LumenError('bad-input', `the chunk ${path.relative(dir, f)} of ${dir} is damaged (cannot be decompressed to its size)`);
+    const out = into ? into.subarray(0, size[0] * size[1] * size[2] * C) : allocate(layout.dtype, size[0] * size[1] * size[2] * C);
+    let i = 0;
+    for (let z = 0; z < size[0]; z++) for (let y = 0; y < size[1]; y++) for (let x = 0; x < size[2]; x++) {
+      const base = (z * cy + y) * cx + x;
+      for (let c = 0; c < C; c++) out[i++] = full[c * cz * cy * cx + base]!;
+    }
+    return out;
+  }
+
   const handle: OmeZarrWriteHandle = {
     info,
     chunks: levels[0]!.chunks,
@@ -140,7 +170,7 @@ export function openOmeZarrForWrite(dir: string): OmeZarrWriteHandle {
       const [cz, cy, cx] = layout.chunks;
       if (data.length !== size[0] * size[1] * size[2] * C) throw new LumenError('shape-mismatch', `chunk ${idx.join(',')} of level ${level} is ${size.join('×')}×${C} voxels, ${data.length} were given`);
       // full-size chunk, channel-major (NGFF c, z, y, x), zero beyond the image's edge
-      const full = allocate(layout.dtype, C * cz * cy * cx);
+      const full = reuse('encode', C * cz * cy * cx).fill(0);
       let i = 0;
       for (let z = 0; z < size[0]; z++) for (let y = 0; y < size[1]; y++) for (let x = 0; x < size[2]; x++) {
         const base = (z * cy + y) * cx + x;
@@ -153,33 +183,19 @@ export function openOmeZarrForWrite(dir: string): OmeZarrWriteHandle {
       return existsSync(file(level, idx));
     },
     readChunk(level, idx) {
-      const { layout } = lvl(level);
-      const { size } = extent(level, idx);
-      const f = file(level, idx);
-      const C = layout.channels;
-      const [cz, cy, cx] = layout.chunks;
-      let bytes: Uint8Array;
-      try { bytes = readFileSync(f); } catch { throw new LumenError('truncated', `the chunk ${path.relative(dir, f)} of ${dir} is missing`); }
-      let full: TypedArray | undefined;
-      try { full = decodeChunk(bytes, layout.dtype, C * cz * cy * cx, layout.compression); } catch { full = undefined; }
-      if (!full) throw new LumenError('bad-input', `the chunk ${path.relative(dir, f)} of ${dir} is damaged (cannot be decompressed to its size)`);
-      const out = allocate(layout.dtype, size[0] * size[1] * size[2] * C);
-      let i = 0;
-      for (let z = 0; z < size[0]; z++) for (let y = 0; y < size[1]; y++) for (let x = 0; x < size[2]; x++) {
-        const base = (z * cy + y) * cx + x;
-        for (let c = 0; c < C; c++) out[i++] = full[c * cz * cy * cx + base]!;
-      }
-      return out;
+      return readChunkInto(level, idx, undefined);
     },
-    readSlab(level, z0, z1) {
+    readSlab(level, z0, z1, into) {
       const { layout } = lvl(level);
       const [, h, w] = layout.shape;
       const [cz, cy, cx] = layout.chunks;
       const C = layout.channels;
-      const out = allocate(layout.dtype, (z1 - z0) * h * w * C);
+      const n = (z1 - z0) * h * w * C;
+      if (into && into.length < n) throw new LumenError('shape-mismatch', `slices ${z0}–${z1} of level ${level} need ${n} voxels, the buffer holds ${into.length}`);
+      const out = into ? into.subarray(0, n) : allocate(layout.dtype, n);
       for (let iz = Math.floor(z0 / cz); iz * cz < z1; iz++) for (let iy = 0; iy * cy < h; iy++) for (let ix = 0; ix * cx < w; ix++) {
         const { start, size } = extent(level, [iz, iy, ix]);
-        const chunk = handle.readChunk(level, [iz, iy, ix]);
+        const chunk = readChunkInto(level, [iz, iy, ix], reuse('read', layout.chunks[0] * layout.chunks[1] * layout.chunks[2] * C));
         const row = size[2] * C;
         for (let z = Math.max(z0, start[0]); z < Math.min(z1, start[0] + size[0]); z++) for (let y = 0; y < size[1]; y++) {
           const from = ((z - start[0]) * size[1] + y) * row;
@@ -197,7 +213,7 @@ export function openOmeZarrForWrite(dir: string): OmeZarrWriteHandle {
       if (slab.length < depth * h * w * C) throw new LumenError('shape-mismatch', `chunk row ${iz} of level ${level} needs ${depth} whole planes`);
       for (let iy = 0; iy * cy < h; iy++) for (let ix = 0; ix * cx < w; ix++) {
         const { start, size } = extent(level, [iz, iy, ix]);
-        const part = allocate(layout.dtype, size[0] * size[1] * size[2] * C);
+        const part = reuse('row', size[0] * size[1] * size[2] * C);
         const row = size[2] * C;
         for (let z = 0; z < size[0]; z++) for (let y = 0; y < size[1]; y++) {
           const from = ((z * h + start[1] + y) * w + start[2]) * C;
