@@ -4,7 +4,9 @@
 import { LumenError } from '../../src-shared/errors.ts';
 import { checkVolumeOutput } from '../../src-shared/io/index.ts';
 import { DEVICE_CHOICES, type DeviceChoice } from '../runtime.ts';
-import { flag, integerFlag, numberFlag, parseArgs, requiredFlag } from '../args.ts';
+import { flag, integerFlag, numberFlag, parseArgs, requiredFlag, type ParsedArgs } from '../args.ts';
+import { parseBlockSet } from '../../src-shared/infer/blocks/block-plan.ts';
+import { finishBlocks, initBlocks, runBlockSet } from '../blocks/block-predict.ts';
 import { ProgressBar } from '../progress.ts';
 import { startInference } from '../inference-service.ts';
 import type { Connectivity } from '../../src-shared/infer/postprocess/components.ts';
@@ -21,23 +23,26 @@ export const usage = `usage: lumen predict --model MODEL.onnx|NAME --image IMG -
   [--device auto|cpu|cuda|dml|webgpu|coreml] [--threads N]
   [--threshold 0.5] [--out-scale 1|255] [--fill-holes] [--min-size N] [--keep-largest K]
   [--instances] [--connectivity 6|18|26] [--temp-dir DIR]
+  [--blocks init|K/N|finish] [--chunks z,y,x] [--zarr-format 2|3]
+                           block-wise, for OME-Zarr in and out (a cluster's array tasks):
+                           init prepares OUT.zarr and records the model and settings in it,
+                           K/N predicts block set K of N (finished blocks are skipped), finish
+                           checks every block and builds the pyramid. Object filters and
+                           --instances need the whole volume and are refused there.
   A binary model writes 0 / --out-scale; a multi-class model writes each voxel's class value as
   painted (1 = background, 2… the classes); --threshold, --out-scale and the object filters are
   for binary models.`;
 
 export async function run(argv: string[]): Promise<number> {
   const args = parseArgs(argv, ['prob', 'flips', 'fill-holes', 'instances']);
+  if (flag(args, 'blocks') !== undefined) return runBlocks(args);
   const modelPath = pretrainedPath(requiredFlag(args, 'model')); // a bundled model's name works too
   const image = requiredFlag(args, 'image');
   const out = requiredFlag(args, 'out');
   checkVolumeOutput(out);
-  const patchText = flag(args, 'patch');
-  const patch = patchText?.split(',').map((s) => Number(s));
-  if (patch && (patch.length !== 3 || patch.some((p) => !Number.isInteger(p) || p < 1))) throw new LumenError('bad-input', `--patch wants three positive integers z,y,x, not ${patchText}`);
-  const device = (flag(args, 'device') ?? 'auto') as DeviceChoice;
-  if (!DEVICE_CHOICES.includes(device)) throw new LumenError('bad-input', `--device must be one of ${DEVICE_CHOICES.join(', ')}`);
-  const blend = flag(args, 'blend') ?? 'gaussian';
-  if (blend !== 'gaussian' && blend !== 'constant') throw new LumenError('bad-input', '--blend must be gaussian or constant');
+  const patch = tripleFlag(args, 'patch');
+  const device = deviceFlag(args);
+  const blend = blendFlag(args);
   const connectivity = numberFlag(args, 'connectivity', (x) => x === 6 || x === 18 || x === 26, '6, 18 or 26') as Connectivity | undefined;
   const prob = flag(args, 'prob') === 'true';
   const post = {
@@ -85,7 +90,7 @@ export async function run(argv: string[]): Promise<number> {
     const r = await handle.result;
     console.log(JSON.stringify({
       out, shape: r.shape, dtype: r.dtype, device: r.device.used, patch: r.run.patch, patches: r.run.patches,
-      seconds: +r.seconds.toFixed(2), voxelsPerSecond: Math.round((r.shape[0] * r.shape[1] * r.shape[2]) / r.seconds),
+      seconds: +r.seconds.toFixed(2), cpuSeconds: cpuSeconds(), voxelsPerSecond: Math.round((r.shape[0] * r.shape[1] * r.shape[2]) / r.seconds),
       ...(r.objects ? { objects: r.objects.count, objectVoxels: r.objects.sizes.length <= 1000 ? r.objects.sizes : undefined } : {}),
     }));
     return 0;
@@ -93,4 +98,74 @@ export async function run(argv: string[]): Promise<number> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+function tripleFlag(args: ParsedArgs, name: string): [number, number, number] | undefined {
+  const text = flag(args, name);
+  const v = text?.split(',').map((s) => Number(s));
+  if (v && (v.length !== 3 || v.some((p) => !Number.isInteger(p) || p < 1))) throw new LumenError('bad-input', `--${name} wants three positive integers z,y,x, not ${text}`);
+  return v as [number, number, number] | undefined;
+}
+
+function deviceFlag(args: ParsedArgs): DeviceChoice {
+  const device = (flag(args, 'device') ?? 'auto') as DeviceChoice;
+  if (!DEVICE_CHOICES.includes(device)) throw new LumenError('bad-input', `--device must be one of ${DEVICE_CHOICES.join(', ')}`);
+  return device;
+}
+
+function blendFlag(args: ParsedArgs): 'gaussian' | 'constant' {
+  const blend = flag(args, 'blend') ?? 'gaussian';
+  if (blend !== 'gaussian' && blend !== 'constant') throw new LumenError('bad-input', '--blend must be gaussian or constant');
+  return blend;
+}
+
+/** `--blocks init | K/N | finish`: block-wise prediction into an OME-Zarr output (src-main/blocks/). */
+async function runBlocks(args: ParsedArgs): Promise<number> {
+  const step = flag(args, 'blocks')!;
+  const out = requiredFlag(args, 'out');
+  for (const f of ['fill-holes', 'instances', 'min-size', 'keep-largest', 'temp-dir']) {
+    if (flag(args, f) !== undefined) throw new LumenError('bad-input', `--${f} needs the whole volume at once, so it does not combine with --blocks`);
+  }
+  if (!/\.zarr\/?$/i.test(out)) throw new LumenError('bad-input', `--blocks writes an OME-Zarr folder; name the output *.zarr, not ${out}`);
+  if (step === 'init') {
+    const zarrFormat = numberFlag(args, 'zarr-format', (x) => x === 2 || x === 3, '2 or 3') as 2 | 3 | undefined;
+    const settings = await initBlocks({
+      model: pretrainedPath(requiredFlag(args, 'model')), image: requiredFlag(args, 'image'), out,
+      output: flag(args, 'prob') === 'true' ? 'probabilities' : 'labels',
+      labels: {
+        threshold: numberFlag(args, 'threshold', (x) => x >= 0 && x <= 1, 'a number from 0 to 1'),
+        value: numberFlag(args, 'out-scale', (x) => Number.isInteger(x) && x >= 1 && x <= 255, 'an integer from 1 to 255'),
+      },
+      window: {
+        ...(tripleFlag(args, 'patch') ? { patch: tripleFlag(args, 'patch') } : {}),
+        overlap: numberFlag(args, 'overlap', (x) => x >= 0 && x < 1, 'a fraction from 0 up to (not including) 1'),
+        blend: blendFlag(args), batch: integerFlag(args, 'batch', 1), flips: flag(args, 'flips') === 'true',
+      },
+      chunks: tripleFlag(args, 'chunks'), zarrFormat, device: deviceFlag(args),
+    });
+    console.log(JSON.stringify({ out, blocks: settings.plan.count, block: settings.plan.block, chunks: settings.plan.chunks, shape: settings.image.shape }));
+    return 0;
+  }
+  if (step === 'finish') {
+    const r = await finishBlocks(out);
+    if (r.alreadyFinished) process.stderr.write(`${out} was already finished; nothing to do\n`);
+    const peak = Math.max(0, ...r.tasks.map((t) => t.peakRssBytes));
+    console.log(JSON.stringify({ out, blocks: r.blocks, levels: r.levels, alreadyFinished: r.alreadyFinished, taskRuns: r.tasks.length, peakRssMB: Math.round(peak / 2 ** 20) }));
+    return 0;
+  }
+  const { k, n } = parseBlockSet(step);
+  let bar: ProgressBar | undefined;
+  const r = await runBlockSet(out, k, n, {
+    image: flag(args, 'image'), device: deviceFlag(args), threads: integerFlag(args, 'threads', 1),
+    onProgress: (done, total) => { bar ??= new ProgressBar(`blocks ${k}/${n}`, total); bar.update(done, 'predict'); },
+  });
+  if (r.predicted.length === 0) process.stderr.write(`block set ${k}/${n} of ${out} was already finished; nothing to do\n`);
+  console.log(JSON.stringify({ out, task: r.task, blocks: r.blocks.length, predicted: r.predicted.length, skipped: r.skipped.length, of: r.total, seconds: +r.seconds.toFixed(2), cpuSeconds: cpuSeconds(), peakRssMB: Math.round(r.peakRssBytes / 2 ** 20) }));
+  return 0;
+}
+
+/** CPU time of this process so far, all threads (what a cluster's accounting would charge). */
+function cpuSeconds(): number {
+  const u = process.cpuUsage();
+  return +((u.user + u.system) / 1e6).toFixed(2);
 }

@@ -71,7 +71,9 @@ export async function runInferenceJob(job: InferenceJob, hooks: { signal?: Cance
     const post = classValues ? { ...job.options?.post, classValues } : job.options?.post;
     // the window that suits the segmenter (whole planes for 2D networks, halos for filters) unless the job names a patch
     const window = job.options?.patch ? {} : segmenterWindow(file.segmenter, source.info.shape);
-    const result = await predictToSink(model, source, sink, { ...window, ...job.options, post, signal: hooks.signal, onProgress: hooks.onProgress });
+    // options left unset (the CLI passes `patch: undefined`) must not erase the segmenter's window
+    const given = Object.fromEntries(Object.entries(job.options ?? {}).filter(([, v]) => v !== undefined));
+    const result = await predictToSink(model, source, sink, { ...window, ...given, post, signal: hooks.signal, onProgress: hooks.onProgress });
     return { ...result, device: runtime.report(), volumeId };
   } finally {
     await close?.();

@@ -1,0 +1,61 @@
+// What block tasks leave on the file system beside the output's chunks, in OUT/.lumen-blocks/:
+// one marker per finished block (written after its chunks, so a marker always means the block is
+// complete), and one report per task run (blocks, time, peak memory), which `lumen cluster`
+// reads to show progress. Every file is written under a temporary name and renamed.
+import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BlockMarkers } from '../../src-shared/infer/blocks/block-job.ts';
+
+export const BLOCKS_FOLDER = '.lumen-blocks';
+
+export interface TaskReport {
+  task: string;
+  blocks: number[];
+  predicted: number[];
+  skipped: number[];
+  seconds: number;
+  /** the task process's peak resident memory */
+  peakRssBytes: number;
+  host: string;
+  finishedAt: string;
+}
+
+function writeAtomic(file: string, text: string): void {
+  const tmp = `${file}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, file);
+}
+
+function folder(out: string): string {
+  const dir = join(out, BLOCKS_FOLDER);
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+export function fileMarkers(out: string): BlockMarkers {
+  const dir = folder(out);
+  const path = (b: number) => join(dir, `block-${b}.done`);
+  return {
+    has: (b) => { try { readFileSync(path(b)); return true; } catch { return false; } },
+    mark: (b, info) => writeAtomic(path(b), JSON.stringify({ block: b, ...info, pid: process.pid })),
+  };
+}
+
+/** Blocks with a marker. */
+export function finishedBlocks(out: string): Set<number> {
+  const done = new Set<number>();
+  let names: string[] = [];
+  try { names = readdirSync(join(out, BLOCKS_FOLDER)); } catch { /* none yet */ }
+  for (const n of names) { const m = /^block-(\d+)\.done$/.exec(n); if (m) done.add(Number(m[1])); }
+  return done;
+}
+
+export function writeTaskReport(out: string, report: TaskReport): void {
+  writeAtomic(join(folder(out), `task-${report.task.replace('/', '-of-')}.json`), JSON.stringify(report));
+}
+
+export function readTaskReports(out: string): TaskReport[] {
+  let names: string[] = [];
+  try { names = readdirSync(join(out, BLOCKS_FOLDER)); } catch { return []; }
+  return names.filter((n) => /^task-.*\.json$/.test(n)).map((n) => JSON.parse(readFileSync(join(out, BLOCKS_FOLDER, n), 'utf8')) as TaskReport);
+}
