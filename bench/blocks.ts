@@ -40,7 +40,10 @@ function lumen(argv: string[]): Promise<Run> {
     child.stderr.on('data', (d) => { err += d; });
     child.on('close', (code) => {
       if (code !== 0) reject(new Error(`lumen ${argv.join(' ')} exited ${code}: ${err.trim().split('\n').at(-1)}`));
-      else resolve({ json: JSON.parse(out.trim().split('\n').at(-1)!), wall: (performance.now() - t0) / 1000 });
+      else {
+        const last = out.trim().split('\n').at(-1) ?? '';
+        resolve({ json: last.startsWith('{') ? JSON.parse(last) : {}, wall: (performance.now() - t0) / 1000 });
+      }
     });
   });
 }

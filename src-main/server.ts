@@ -12,7 +12,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createReadStream, createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
-import { extname, join, resolve, sep } from 'node:path';
+import { extname, join, resolve, sep, dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -88,10 +88,14 @@ export async function startServer(o: ServerOptions = {}): Promise<RunningServer>
       const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
       if (url.pathname === '/upload' && req.method === 'POST') {
         if (!tokenOk(url) || !originOk(req)) return fail(res, 403, 'forbidden');
-        const name = (url.searchParams.get('name') ?? 'file').replace(/[\\/]/g, '_').slice(0, 200) || 'file';
-        const dir = join(uploads, String(++uploadCount));
-        mkdirSync(dir);
-        const path = join(dir, name.startsWith('.') ? `_${name}` : name);
+        // one file, or a file of a picked folder (an OME-Zarr): `path` relative to the folder's
+        // parent, the same `batch` for all of the folder's files so they land in one tree
+        const relative = folderUploadPath(url.searchParams.get('path'), url.searchParams.get('batch'));
+        if (relative === null) return fail(res, 400, 'bad folder path');
+        const name = relative ? relative.path : (url.searchParams.get('name') ?? 'file').replace(/[\\/]/g, '_').slice(0, 200) || 'file';
+        const dir = relative ? join(uploads, `batch-${relative.batch}`, dirname(relative.path)) : join(uploads, String(++uploadCount));
+        mkdirSync(dir, { recursive: true });
+        const path = relative ? join(uploads, `batch-${relative.batch}`, relative.path) : join(dir, name.startsWith('.') ? `_${name}` : name);
         try {
           await pipeline(req, createWriteStream(path));
         } catch {
@@ -200,4 +204,17 @@ export async function main(argv = process.argv.slice(2)): Promise<RunningServer>
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   main().catch((e) => { console.error(`lumen serve: ${(e as Error).message}`); process.exit(1); });
+}
+
+/**
+ * The relative path of a folder upload, checked: segments of letters, digits and . _ - (zarr's
+ * `.zarray` included) but never `.` or `..`, at most 16 deep; a batch id of 8–64 letters and
+ * digits. undefined for a plain file upload, null for a bad one.
+ */
+function folderUploadPath(path: string | null, batch: string | null): { path: string; batch: string } | undefined | null {
+  if (path === null && batch === null) return undefined;
+  if (!path || !batch || !/^[A-Za-z0-9]{8,64}$/.test(batch)) return null;
+  const parts = path.split('/');
+  if (parts.length > 16 || parts.some((p) => !/^[A-Za-z0-9._ ()-]{1,200}$/.test(p) || p === '.' || p === '..')) return null;
+  return { path: parts.join('/'), batch };
 }

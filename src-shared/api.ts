@@ -30,6 +30,8 @@ export interface VolumeMeta {
   unit: string;
   /** the file format it was imported from (NIfTI: MRI, CT; TIFF and slices: microscopy, mostly) */
   format: 'tiff' | 'nifti' | 'slices' | 'zarr' | 'generated' | null;
+  /** an OME-Zarr too large for this machine, opened at a coarser pyramid level (0 = full resolution) */
+  pyramid?: { level: number; levels: number; fullShape: [number, number, number] };
 }
 
 export interface LabelClassInfo { value: number; name: string; color: string }
@@ -199,7 +201,8 @@ export interface LumenClient {
   call<M extends Method>(method: M, req: Req<M>): Promise<Res<M>>;
   onEvent(fn: (e: HostEvent) => void): () => void;
   /** hand a dropped/picked file to the host; returns the handle methods take */
-  sendFile(file: File, onProgress?: (sent: number, total: number) => void): Promise<FileHandle>;
+  /** `batch`: the files of one picked folder (webkitRelativePath set) share it, so they keep their tree */
+  sendFile(file: File, onProgress?: (sent: number, total: number) => void, batch?: string): Promise<FileHandle>;
   /** save a Download the host produced */
   save(d: Download): void;
 }

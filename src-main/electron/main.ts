@@ -48,11 +48,13 @@ async function main(): Promise<void> {
   });
   // the preload turns a dropped/picked File into its path with webUtils.getPathForFile, which
   // only knows files the OS handed to this window; the page itself never sees or sends paths
-  ipcMain.handle('lumen:registerFile', (e, path: unknown) => {
+  ipcMain.handle('lumen:registerFile', (e, path: unknown, relative: unknown) => {
     if (!fromOurPage(e) || typeof path !== 'string' || !path) throw new Error('not a dropped file');
     const st = statSync(path);
     if (!st.isFile()) throw new Error(`${basename(path)} is not a file`);
-    return files.register(path, basename(path), st.size);
+    // a file of a picked folder (an OME-Zarr) keeps its path below the folder's parent
+    const inFolder = typeof relative === 'string' && relative.includes('/') && path.endsWith(`/${relative}`);
+    return files.register(path, inFolder ? relative : basename(path), st.size);
   });
   ipcMain.handle('lumen:save', async (e, d: Download) => {
     if (!fromOurPage(e) || !(d?.bytes instanceof Uint8Array) || typeof d.fileName !== 'string') return;

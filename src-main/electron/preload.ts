@@ -8,6 +8,6 @@ contextBridge.exposeInMainWorld('lumenIpc', {
     ipcRenderer.on('lumen:event', l);
     return () => { ipcRenderer.off('lumen:event', l); };
   },
-  registerFile: (file: File) => ipcRenderer.invoke('lumen:registerFile', webUtils.getPathForFile(file)),
+  registerFile: (file: File) => ipcRenderer.invoke('lumen:registerFile', webUtils.getPathForFile(file), file.webkitRelativePath),
   save: (d: unknown) => ipcRenderer.invoke('lumen:save', d),
 });

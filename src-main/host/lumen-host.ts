@@ -12,10 +12,13 @@ import {
   checkSchema, DEFAULT_CLASS_COLORS, EFFORT_FACTOR, isMethod, REQUEST_SCHEMAS,
   type Api, type AppInfo, type Download, type ExperimentMeta, type FileHandle, type HostEvent, type LabelChange, type LabelOp, type LabelsMeta,
   type Method, type CandidateRow, type ModelMeta, type ProjectState, type ProjectSummary, type Req, type Res, type RunMeta, type TrainRequest, type VoxelData,
+  type VolumeMeta,
 } from '../../src-shared/api.ts';
 import { FEW_HELD_OUT } from '../../src-shared/train/auto/score.ts';
 import { LumenError, isLumenError } from '../../src-shared/errors.ts';
-import { openVolume, readVolume, writeVolume } from '../../src-shared/io/index.ts';
+import { memoryBudget, openVolume, readVolume, writeVolume, type VolumeReader } from '../../src-shared/io/index.ts';
+import { finestLevelThatFits, openOmeZarr } from '../../src-shared/io/zarr/index.ts';
+import { BYTES_PER_VOXEL, type Shape4 } from '../../src-shared/volume.ts';
 import {
   copySliceToNeighbour, DeltaBuilder, encodeDelta, floodFill, paintStroke, planeToVolume, type LabelDelta,
 } from '../../src-shared/labels/index.ts';
@@ -45,7 +48,13 @@ export interface HostOptions {
   threads?: number;
   /** multiplies every effort's step count (tests and demos on slow machines use < 1) */
   effortScale?: number;
+  /** memory the app may plan to hold an image in (default: memoryBudget()); an OME-Zarr
+   * pyramid opens at the finest level that fits */
+  memoryBudgetBytes?: number;
 }
+
+/** What the app holds per voxel beside the image: labels, probabilities, training's float copies. */
+const APP_WORKING_BYTES_PER_VOXEL = 24;
 
 interface Training { runId: number; worker?: Worker; inference?: InferenceHandle; stopped: boolean }
 
@@ -272,7 +281,7 @@ export class LumenHost {
     const pred = this.currentPrediction();
     return {
       id: this.projectId, name: this.projectId,
-      volume: v ? { id: v.id, name: v.name, shape: v.shape, dtype: v.dtype, spacing: v.geometry.spacing, unit: v.geometry.unit, format: v.source?.format ?? null } : null,
+      volume: v ? { id: v.id, name: v.name, shape: v.shape, dtype: v.dtype, spacing: v.geometry.spacing, unit: v.geometry.unit, format: v.source?.format ?? null, pyramid: pyramidOf(v.source?.header) } : null,
       labels: lid !== null ? this.labelsMeta(lid) : null,
       prediction: pred ? { volumeId: pred.volumeId, name: pred.name, modelId: pred.modelId, createdAt: pred.createdAt } : null,
       models: store.listModels().map((m) => this.modelMeta(m.id, m.name, m.provenance, m.createdAt)),
@@ -325,8 +334,10 @@ export class LumenHost {
   // ── import ──────────────────────────────────────────────────────────────────────────────
 
   private async importFiles(files: FileHandle[]): Promise<ProjectState> {
-    const paths = files.map((f) => this.opts.files.resolve(f));
-    const name = files.length === 1 ? files[0]!.name : `${files.length} slices`;
+    let paths = files.map((f) => this.opts.files.resolve(f));
+    let name = files.length === 1 ? files[0]!.name : `${files.length} slices`;
+    const folder = pickedFolder(files, paths);
+    if (folder) { paths = [folder.path]; name = folder.name; }
     try {
       await this.importPaths(paths, name);
     } catch (e) {
@@ -349,7 +360,7 @@ export class LumenHost {
     if (this.importing) throw new LumenError('bad-input', 'an import is already running');
     this.importing = true;
     try {
-      const reader = await openVolume(paths.length === 1 ? paths[0]! : paths);
+      const reader = await this.openForDisplay(paths, name);
       try {
         const { shape, dtype, geometry, source } = reader.info;
         const w = store.beginVolume({ shape, dtype, geometry, source: { ...source, path: undefined } }, { name });
@@ -379,6 +390,18 @@ export class LumenHost {
     } finally {
       this.importing = false;
     }
+  }
+
+  /** Opens the image; an OME-Zarr pyramid at its finest level that fits this machine. */
+  private async openForDisplay(paths: string[], name: string): Promise<VolumeReader> {
+    const reader = await openVolume(paths.length === 1 ? paths[0]! : paths);
+    if (reader.info.format !== 'zarr') return reader;
+    const levels = (reader.info.source.header?.levels ?? []) as { shape: Shape4 }[];
+    const bytes = (c: number) => BYTES_PER_VOXEL[reader.info.dtype] * c + APP_WORKING_BYTES_PER_VOXEL;
+    const level = finestLevelThatFits(levels, bytes, this.opts.memoryBudgetBytes ?? memoryBudget(), name);
+    if (level === 0) return reader;
+    await reader.close();
+    return openOmeZarr(paths[0]!, { level });
   }
 
   // ── voxels ──────────────────────────────────────────────────────────────────────────────
@@ -638,3 +661,22 @@ interface TrainDone {
 }
 
 export type { Api };
+
+/** The pyramid level an OME-Zarr image was opened at, when it is not the full resolution. */
+function pyramidOf(header: Record<string, unknown> | undefined): VolumeMeta['pyramid'] {
+  const level = header?.level, levels = header?.levels as { shape: number[] }[] | undefined;
+  if (typeof level !== 'number' || level === 0 || !levels?.[0]) return undefined;
+  return { level, levels: levels.length, fullShape: levels[0].shape.slice(0, 3) as [number, number, number] };
+}
+
+/**
+ * The folder a user picked (an OME-Zarr), when the files are its contents: every name is a path
+ * below one top folder (the browser's webkitRelativePath) and the file lies at that path on disk.
+ */
+function pickedFolder(files: FileHandle[], paths: string[]): { path: string; name: string } | undefined {
+  const top = files[0]?.name.split('/')[0];
+  if (!top || !files.every((f) => f.name.includes('/') && f.name.split('/')[0] === top)) return undefined;
+  const roots = new Set(paths.map((p, i) => (p.endsWith(`/${files[i]!.name}`) ? p.slice(0, p.length - files[i]!.name.length) : '')));
+  const root = roots.size === 1 ? [...roots][0]! : '';
+  return root ? { path: join(root, top), name: top } : undefined;
+}

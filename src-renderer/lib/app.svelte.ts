@@ -242,14 +242,15 @@ export async function filesFromDrop(dt: DataTransfer): Promise<File[]> {
 export async function importFiles(files: File[]): Promise<void> {
   if (!files.length) return;
   ui.error = null;
-  const label = `Reading ${files.length === 1 ? files[0]!.name : `${files.length} files`}`;
+  const folder = files[0]?.webkitRelativePath.split('/')[0];
+  const label = `Reading ${folder || (files.length === 1 ? files[0]!.name : `${files.length} files`)}`;
   ui.progress = { label, fraction: 0 }; // from the first byte
   let created: string | null = null;
   try {
     if (!ui.project) {
       // whatever was on screen goes at once, before the first byte is sent
       clearVoxels(); ui.voxVersion++;
-      const stem = files[0]!.name.replace(/\.(nii\.gz|[^.]+)$/i, '').replace(/[^A-Za-z0-9 ._()-]+/g, '_').slice(0, 60) || 'project';
+      const stem = (folder || files[0]!.name).replace(/\.(nii\.gz|[^.]+)$/i, '').replace(/[^A-Za-z0-9 ._()-]+/g, '_').slice(0, 60) || 'project';
       for (let i = 1; i < 50 && !created; i++) {
         try {
           ui.project = await client.call('project.create', { name: i === 1 ? stem : `${stem} (${i})` });
@@ -260,8 +261,10 @@ export async function importFiles(files: File[]): Promise<void> {
     const total = files.reduce((a, f) => a + f.size, 0);
     let sentBefore = 0;
     const handles: FileHandle[] = [];
+    // a picked folder (an OME-Zarr) is sent as one tree
+    const batch = files[0]?.webkitRelativePath ? Array.from(crypto.getRandomValues(new Uint8Array(12)), (b) => b.toString(16).padStart(2, '0')).join('') : undefined;
     for (const f of files) {
-      handles.push(await client.sendFile(f, (sent) => { ui.progress = { label, fraction: 0.5 * ((sentBefore + sent) / Math.max(1, total)) }; }));
+      handles.push(await client.sendFile(f, (sent) => { ui.progress = { label, fraction: 0.5 * ((sentBefore + sent) / Math.max(1, total)) }; }, batch));
       sentBefore += f.size;
     }
     ui.progress = { label: 'Importing…', fraction: 0.5 };

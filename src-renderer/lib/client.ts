@@ -81,11 +81,12 @@ export function wsClient(base: URL, token: string): LumenClient {
       });
     },
     onEvent(fn) { listeners.add(fn); return () => listeners.delete(fn); },
-    sendFile(file, onProgress) {
+    sendFile(file, onProgress, batch) {
       // XMLHttpRequest, not fetch: it reports upload progress
       return new Promise<FileHandle>((ok, bad) => {
         const xhr = new XMLHttpRequest();
-        xhr.open('POST', `/upload?token=${encodeURIComponent(token)}&name=${encodeURIComponent(file.name)}`);
+        const inFolder = batch && file.webkitRelativePath ? `&batch=${batch}&path=${encodeURIComponent(file.webkitRelativePath)}` : '';
+        xhr.open('POST', `/upload?token=${encodeURIComponent(token)}&name=${encodeURIComponent(file.name)}${inFolder}`);
         xhr.upload.onprogress = (e) => onProgress?.(e.loaded, e.total);
         xhr.onload = () => (xhr.status === 200 ? ok(JSON.parse(xhr.responseText) as FileHandle) : bad(new ApiCallError('upload', `${file.name} could not be sent: ${xhr.responseText}`)));
         xhr.onerror = () => bad(new ApiCallError('upload', `${file.name} could not be sent to the Lumen server`));

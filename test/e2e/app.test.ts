@@ -325,5 +325,14 @@ describe('Lumen in the browser (npm run serve + chromium)', () => {
     await page.getByTestId('recent-list').getByText('brain crop', { exact: true }).click();
     await page.getByTestId('canvas-z').waitFor({ timeout: 60_000 });
     expect(await page.getByTestId('preset').inputValue()).toBe('fluorescence');
+
+    // an OME-Zarr folder, picked as a folder: its files travel with their tree and open as one image
+    await page.getByTestId('close-project').click();
+    const zarrDir = join(mkdtempSync(join(tmpdir(), 'lumen-e2e-zarr-')), 'vessels.ome.zarr');
+    await writeVolume(zarrDir, await readVolume(SAMPLE), { chunks: [4, 64, 64] });
+    await page.getByTestId('folder-picker').setInputFiles(zarrDir);
+    await page.getByTestId('canvas-z').waitFor({ timeout: 60_000 });
+    expect(await page.getByTestId('volume-info').innerText()).toContain('vessels.ome.zarr · 15×128×128');
+    expect(await page.getByTestId('project-name').innerText()).toBe('vessels.ome');
   }, 180_000);
 });

@@ -6,3 +6,4 @@ export { OmeZarrWriter, type OmeZarrWriteOptions } from './zarr-writer.ts';
 export { planLevels, PYRAMID_TARGET_SIDE } from './pyramid-plan.ts';
 export { downsample, type DownsampleMode } from './downsample.ts';
 export { looksLikeZarr } from './ngff-group.ts';
+export { finestLevelThatFits } from './fitting-level.ts';
