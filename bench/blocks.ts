@@ -10,7 +10,7 @@
 // two tasks' blocks must run in both for the result to equal one pass (window-part.ts). With 64³
 // patches at 25% overlap, a 256-voxel axis has 5 patch positions, and every border between tasks
 // adds one or two; a whole-organ volume has hundreds per task and the floor vanishes.
-// Prints ONE JSON line. Options: --size 256 --tasks 4 --model vessels-3d-2p --repeat 2 --chunks 64
+// Prints ONE JSON line. Options: --size 256 --tasks 4 (or a list: 1,2,4) --model vessels-3d-2p --repeat 2 --chunks 64
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,7 +23,7 @@ import { openVolume, readVolume, writeVolume } from '../src-shared/io/index.ts';
 
 const args = parseArgs(process.argv.slice(2));
 const size = Number(flag(args, 'size') ?? 256);
-const tasks = Number(flag(args, 'tasks') ?? 4);
+const taskCounts = (flag(args, 'tasks') ?? '4').split(',').map(Number);
 const model = flag(args, 'model') ?? 'vessels-3d-2p';
 const repeat = Number(flag(args, 'repeat') ?? 2);
 const chunk = Number(flag(args, 'chunks') ?? 64);
@@ -66,8 +66,10 @@ try {
   const one = ['--threads', '1', '--device', 'cpu'];
   const rounds: Record<string, unknown>[] = [];
   for (let r = 0; r < repeat; r++) {
-    const single = join(dir, `single-${r}.zarr`), blocks = join(dir, `blocks-${r}.zarr`);
+    const single = join(dir, `single-${r}.zarr`);
     const a = await lumen(['predict', '--model', model, '--image', input, '--out', single, ...one]);
+    for (const tasks of taskCounts) {
+    const blocks = join(dir, `blocks-${r}-${tasks}.zarr`);
     const t0 = performance.now();
     const init = await lumen(['predict', '--blocks', 'init', '--model', model, '--image', input, '--out', blocks, '--device', 'cpu']);
     const runs = await Promise.all(Array.from({ length: tasks }, (_, k) => lumen(['predict', '--blocks', `${k + 1}/${tasks}`, '--out', blocks, ...one])));
@@ -75,21 +77,22 @@ try {
     const wall = (performance.now() - t0) / 1000;
     const cpu = [init, ...runs, finish].reduce((sum, x) => sum + Number(x.json.cpuSeconds ?? 0), 0);
     rounds.push({
-      singleCpuSeconds: a.json.cpuSeconds, singleWallSeconds: +a.wall.toFixed(1),
+      round: r, tasks, singleCpuSeconds: a.json.cpuSeconds, singleWallSeconds: +a.wall.toFixed(1),
       blocksCpuSeconds: +cpu.toFixed(1), blocksWallSeconds: +wall.toFixed(1),
       initCpuSeconds: init.json.cpuSeconds, finishCpuSeconds: finish.json.cpuSeconds,
       taskCpuSeconds: runs.map((x) => x.json.cpuSeconds), taskPeakRssMB: runs.map((x) => x.json.peakRssMB),
       overhead: +(cpu / Number(a.json.cpuSeconds)).toFixed(3),
       equal: await sameVoxels(single, blocks),
     });
-    rmSync(single, { recursive: true, force: true });
     rmSync(blocks, { recursive: true, force: true });
+    }
+    rmSync(single, { recursive: true, force: true });
   }
   const info = await openVolume(input);
   const blocksInfo = { chunks: [chunk, chunk, chunk], shape: info.info.shape };
   await info.close();
-  const overheads = rounds.map((x) => Number(x.overhead));
-  console.log(JSON.stringify({ bench: 'blocks', size, tasks, model, ...blocksInfo, overheadMin: Math.min(...overheads), allEqual: rounds.every((x) => x.equal), rounds }));
+  const overheadByTasks = Object.fromEntries(taskCounts.map((n) => [n, Math.min(...rounds.filter((x) => x.tasks === n).map((x) => Number(x.overhead)))]));
+  console.log(JSON.stringify({ bench: 'blocks', size, taskCounts, model, ...blocksInfo, overheadByTasks, allEqual: rounds.every((x) => x.equal), rounds }));
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -14,7 +14,7 @@ import { estimateStats, type ChannelStats } from '../../src-shared/infer/normali
 import type { SlidingWindowOptions } from '../../src-shared/infer/sliding-window.ts';
 import type { LabelOptions } from '../../src-shared/infer/postprocess/threshold.ts';
 import type { Vec3 } from '../../src-shared/infer/window-part.ts';
-import { blocksOfSet, planBlocks, type BlockPlan } from '../../src-shared/infer/blocks/block-plan.ts';
+import { blockPlaneFor, blocksOfSet, planBlocks, type BlockPlan } from '../../src-shared/infer/blocks/block-plan.ts';
 import { outputDtype, predictBlocks, type BlockJob, type BlockMarkers } from '../../src-shared/infer/blocks/block-job.ts';
 import { buildPyramid, createOmeZarr, openOmeZarr, openOmeZarrForWrite } from '../../src-shared/io/zarr/index.ts';
 import { createRuntime, type DeviceChoice } from '../runtime.ts';
@@ -66,8 +66,8 @@ export async function initBlocks(o: InitOptions): Promise<BlockSettings> {
     const model = segmenterPatchModel(runtime.factory, file.segmenter);
     if (C !== model.inChannels) throw new LumenError('shape-mismatch', `the model expects ${model.inChannels} channel(s) but ${o.image} has ${C}`);
     const chunks = o.chunks ?? reader.chunks;
-    const plan = planBlocks([D, H, W], chunks);
-    const window = { ...segmenterWindow(file.segmenter, [D, H, W]), ...o.window };
+    const window = { ...segmenterWindow(file.segmenter, [D, H, W]), ...definedOnly(o.window ?? {}) };
+    const plan = planBlocks([D, H, W], chunks, { maxPlane: blockPlaneFor(window.patch) });
     const classValues = model.outChannels > 1 ? file.classes : undefined;
     const settings: BlockSettings = {
       kind: 'lumen-block-prediction', version: 1,
@@ -95,6 +95,11 @@ export async function initBlocks(o: InitOptions): Promise<BlockSettings> {
   } finally {
     await reader.close();
   }
+}
+
+/** The options that were given (an unset flag must not erase the model's own window). */
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 /** Two preparations of the same job: same model bytes, image shape, output kind, labels, window and plan. */

@@ -143,14 +143,14 @@ async function runBlocks(args: ParsedArgs): Promise<number> {
       },
       chunks: tripleFlag(args, 'chunks'), zarrFormat, device: deviceFlag(args),
     });
-    console.log(JSON.stringify({ out, blocks: settings.plan.count, block: settings.plan.block, chunks: settings.plan.chunks, shape: settings.image.shape }));
+    console.log(JSON.stringify({ out, blocks: settings.plan.count, block: settings.plan.block, chunks: settings.plan.chunks, shape: settings.image.shape, cpuSeconds: cpuSeconds() }));
     return 0;
   }
   if (step === 'finish') {
     const r = await finishBlocks(out);
     if (r.alreadyFinished) process.stderr.write(`${out} was already finished; nothing to do\n`);
     const peak = Math.max(0, ...r.tasks.map((t) => t.peakRssBytes));
-    console.log(JSON.stringify({ out, blocks: r.blocks, levels: r.levels, alreadyFinished: r.alreadyFinished, taskRuns: r.tasks.length, peakRssMB: Math.round(peak / 2 ** 20) }));
+    console.log(JSON.stringify({ out, blocks: r.blocks, levels: r.levels, alreadyFinished: r.alreadyFinished, taskRuns: r.tasks.length, peakRssMB: Math.round(peak / 2 ** 20), cpuSeconds: cpuSeconds() }));
     return 0;
   }
   const { k, n } = parseBlockSet(step);

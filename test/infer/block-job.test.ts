@@ -5,7 +5,7 @@ import { makeVolume, type TypedArray } from '../../src-shared/volume.ts';
 import { slidingWindowPredict } from '../../src-shared/infer/sliding-window.ts';
 import { memorySource } from '../../src-shared/infer/source.ts';
 import { probabilitiesToLabels } from '../../src-shared/infer/postprocess/threshold.ts';
-import { blocksOfSet, parseBlockSet, partsOf, planBlocks, blockBox } from '../../src-shared/infer/blocks/block-plan.ts';
+import { blockPlaneFor, blocksOfSet, parseBlockSet, partsOf, planBlocks, blockBox } from '../../src-shared/infer/blocks/block-plan.ts';
 import { predictBlocks, type BlockJob, type ChunkTarget } from '../../src-shared/infer/blocks/block-job.ts';
 import type { Vec3 } from '../../src-shared/infer/window-part.ts';
 import { blobVolume, convNetModel } from './helpers.ts';
@@ -58,6 +58,11 @@ describe('block plan', () => {
     expect(parts[0]!.box).toEqual({ start: [12, 0, 0], end: [20, 32, 32] });
     expect(planBlocks([20, 50, 40], [4, 16, 16]).block).toEqual([4, 50, 40]); // small planes: whole
     expect(parseBlockSet('2/4')).toEqual({ k: 2, n: 4 });
+    // columns many patches wide, planes bounded by what a patch-deep band of them costs
+    expect(blockPlaneFor([64, 64, 64])).toBe(1024 ** 2);
+    expect(blockPlaneFor([16, 128, 128])).toBe(2048 ** 2);
+    expect(blockPlaneFor([1, 256, 256])).toBe(4096 ** 2);
+    expect(blockPlaneFor([128, 128, 128])).toBeLessThan(1024 ** 2);
     for (const bad of ['4/3', '0/2', '1', 'a/b', '2/0']) expect(() => parseBlockSet(bad)).toThrow(/K\/N/);
   });
 });

@@ -22,6 +22,19 @@ export interface BlockPlan {
 /** Default: blocks one chunk deep, the whole plane when it has at most 1024² voxels. */
 export const DEFAULT_MAX_PLANE = 1024 * 1024;
 
+/**
+ * The largest block plane for a window of `patch` (z, y, x). Patches straddling a column's side run
+ * in both columns, so columns should be many patches wide (16 keeps that cost near 6% per axis);
+ * but a part holds patch-depth slices of its plane in float32 (input and output), so the plane
+ * is bounded to keep that near 1 GB.
+ */
+export function blockPlaneFor(patch: readonly number[] | undefined): number {
+  const [pd, py, px] = [patch?.[0] ?? 64, patch?.[1] ?? 64, patch?.[2] ?? 64];
+  const memorySide = Math.sqrt(2 ** 30 / (16 * pd));
+  const side = Math.max(512, Math.min(Math.max(1024, 16 * Math.max(py, px)), memorySide));
+  return Math.floor(side) ** 2;
+}
+
 export function planBlocks(shape: Vec3, chunks: Vec3, opts: { depthChunks?: number; maxPlane?: number } = {}): BlockPlan {
   const maxPlane = opts.maxPlane ?? DEFAULT_MAX_PLANE;
   const side = (n: number, c: number) => Math.min(n, Math.max(c, Math.floor(Math.sqrt(maxPlane) / c) * c));
