@@ -1,10 +1,14 @@
 // What block tasks leave on the file system beside the output's chunks, in OUT/.lumen-blocks/:
 // one marker per finished block (written after its chunks, so a marker always means the block is
-// complete), and one report per task run (blocks, time, peak memory), which `lumen cluster`
-// reads to show progress. Every file is written under a temporary name and renamed.
+// complete), one report per task run (blocks, time, peak memory), which `lumen cluster` reads to
+// show progress, and bands/: the network outputs of patch bands that straddle two tasks' parts,
+// so the second task to reach one reuses it (finish removes them). Every file is written under a
+// temporary name and renamed.
 import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import type { BlockMarkers } from '../../src-shared/infer/blocks/block-job.ts';
+import type { BandCache } from '../../src-shared/infer/sliding-window.ts';
 
 export const BLOCKS_FOLDER = '.lumen-blocks';
 
@@ -58,4 +62,28 @@ export function readTaskReports(out: string): TaskReport[] {
   let names: string[] = [];
   try { names = readdirSync(join(out, BLOCKS_FOLDER)); } catch { return []; }
   return names.filter((n) => /^task-.*\.json$/.test(n)).map((n) => JSON.parse(readFileSync(join(out, BLOCKS_FOLDER, n), 'utf8')) as TaskReport);
+}
+
+/** Bands shared by neighbouring parts, as raw float32 files under OUT/.lumen-blocks/bands/. */
+export function fileBandCache(out: string): BandCache {
+  const dir = join(folder(out), 'bands');
+  mkdirSync(dir, { recursive: true });
+  return {
+    read(key, length) {
+      let bytes: Buffer;
+      try { bytes = readFileSync(join(dir, `${key}.f32`)); } catch { return undefined; }
+      if (bytes.byteLength !== length * 4) return undefined;
+      return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+    },
+    write(key, outputs) {
+      const file = join(dir, `${key}.f32`);
+      const tmp = `${file}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+      writeFileSync(tmp, new Uint8Array(outputs.buffer, outputs.byteOffset, outputs.byteLength));
+      renameSync(tmp, file);
+    },
+  };
+}
+
+export function removeBandCache(out: string): void {
+  rmSync(join(out, BLOCKS_FOLDER, 'bands'), { recursive: true, force: true });
 }

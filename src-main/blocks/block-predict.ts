@@ -19,7 +19,7 @@ import { outputDtype, predictBlocks, type BlockJob, type BlockMarkers } from '..
 import { buildPyramid, createOmeZarr, openOmeZarr, openOmeZarrForWrite } from '../../src-shared/io/zarr/index.ts';
 import { createRuntime, type DeviceChoice } from '../runtime.ts';
 import { fingerprintFile } from '../store/file-hash.ts';
-import { finishedBlocks, fileMarkers, readTaskReports, writeTaskReport, type TaskReport } from './block-files.ts';
+import { fileBandCache, finishedBlocks, fileMarkers, readTaskReports, removeBandCache, writeTaskReport, type TaskReport } from './block-files.ts';
 
 /** What init records under the output's `lumen` attribute. */
 export interface BlockSettings {
@@ -143,7 +143,7 @@ export async function runBlockSet(out: string, k: number, n: number, opts: { ima
     const r = await predictBlocks({
       model, source: reader, plan: settings.plan, blocks, target, markers: withFaultInjection(fileMarkers(out), `${k}/${n}`),
       output: settings.output, labels: settings.labels,
-      window: { ...settings.window, normalize: settings.stats }, onProgress: opts.onProgress,
+      window: { ...settings.window, normalize: settings.stats, bandCache: fileBandCache(out) }, onProgress: opts.onProgress,
     });
     const report: TaskReport = {
       task: `${k}/${n}`, blocks, predicted: r.predicted, skipped: r.skipped, seconds: (performance.now() - t0) / 1000,
@@ -188,6 +188,7 @@ export async function finishBlocks(out: string): Promise<FinishResult> {
   const target = openOmeZarrForWrite(out);
   if (settings.finishedAt) return { blocks: settings.plan.count, levels: target.levels.length, alreadyFinished: true, tasks: readTaskReports(out) };
   await buildPyramid(out, { labels: settings.output === 'labels' });
+  removeBandCache(out);
   target.setAttributes({ ...target.readAttributes(), lumen: { ...settings, finishedAt: new Date().toISOString() } });
   return { blocks: settings.plan.count, levels: target.levels.length, alreadyFinished: false, tasks: readTaskReports(out) };
 }

@@ -41,6 +41,9 @@ export interface SlidingWindowOptions {
   /** predict only this box of the volume (block-wise jobs; the source must read regions): the
    * slices handed on are those of the box's input, which equal one whole pass inside the box */
   part?: WindowPart;
+  /** with `part`: where bands shared with neighbouring parts keep their network outputs, so the
+   * part that reaches such a band second reuses them instead of running the network again */
+  bandCache?: BandCache;
   /** prediction progress: patches done / total, as voxels of the volume */
   onProgress?: (done: number, total: number) => void;
 }
@@ -72,6 +75,16 @@ function flipSets(flips: SlidingWindowOptions['flips'], dims: 2 | 3): [boolean, 
     for (const a of s) if (!axes.includes(a)) throw new LumenError('bad-input', `cannot flip axis ${a} of a ${dims}D patch`);
     return [s.includes(0), s.includes(1), s.includes(2)];
   });
+}
+
+/**
+ * Network outputs of whole bands, by key (the band's z start, its patches' y and x starts, the
+ * flips). Reading gives exactly what running the network would, so results do not depend on
+ * whether a band was reused; a missing or wrong-sized entry is simply computed.
+ */
+export interface BandCache {
+  read(key: string, length: number): Float32Array | undefined;
+  write(key: string, outputs: Float32Array): void;
 }
 
 /** Where the slices handed on lie: z is the volume's, the plane [h][w] starts at (y0, x0). */
@@ -222,7 +235,18 @@ export async function streamSlidingWindow(model: PatchModel, source: SlabSource,
       for (let z = zs; z < Math.min(D, zs + pd); z++) if (!acc.has(z)) acc.set(z, new Float32Array(outC * HW));
       const items: Item[] = [];
       for (const ys of yStarts) for (const xs of xStarts) for (const flip of flips) items.push({ ys, xs, flip });
-      for (let i = 0; i < items.length; i += batch) {
+      // a band shared with a neighbouring part: its network outputs may already be on disk
+      const itemLen = outC * patchLen;
+      const shared = opts.part && opts.bandCache && (oz + zs < opts.part.start[0] || oz + zs + pd > opts.part.end[0])
+        ? `z${oz + zs}-y${box.starts[1]!.join('.')}-x${box.starts[2]!.join('.')}-f${flips.length}` : undefined;
+      const reused = shared ? opts.bandCache!.read(shared, items.length * itemLen) : undefined;
+      if (reused) {
+        items.forEach((it, j) => scatter(zs, it, reused, j * itemLen));
+        itemsDone += items.length;
+        opts.onProgress?.(Math.round((V * itemsDone) / totalItems), V);
+      }
+      const band = shared && !reused ? new Float32Array(items.length * itemLen) : undefined;
+      for (let i = 0; i < (reused ? 0 : items.length); i += batch) {
         throwIfCancelled(opts.signal);
         const group = items.slice(i, i + batch);
         const b = group.length;
@@ -237,10 +261,12 @@ export async function streamSlidingWindow(model: PatchModel, source: SlabSource,
         const out = await r.run(buf);
         netMs += performance.now() - t;
         runs++;
-        group.forEach((it, j) => scatter(zs, it, out, j * outC * patchLen));
+        group.forEach((it, j) => scatter(zs, it, out, j * itemLen));
+        band?.set(out.subarray(0, b * itemLen), i * itemLen);
         itemsDone += b;
         opts.onProgress?.(Math.round((V * itemsDone) / totalItems), V);
       }
+      if (band) opts.bandCache!.write(shared!, band);
       // slices no later band touches are final
       const until = k + 1 < zStarts.length ? zStarts[k + 1]! : D;
       for (let z = flushed; z < until; z++) {

@@ -5,7 +5,7 @@
 // per patch: equal only if the very same patches run), a 2D U-Net, flips and coordinate channels.
 import { describe, expect, it } from 'vitest';
 import { makeVolume, type Volume } from '../../src-shared/volume.ts';
-import { slidingWindowPredict, streamSlidingWindow, type SlidingWindowOptions } from '../../src-shared/infer/sliding-window.ts';
+import { slidingWindowPredict, streamSlidingWindow, type BandCache, type SlidingWindowOptions } from '../../src-shared/infer/sliding-window.ts';
 import { memorySource, type SlabSource } from '../../src-shared/infer/source.ts';
 import { partInput, type Vec3 } from '../../src-shared/infer/window-part.ts';
 import { patchGrid } from '../../src-shared/infer/tiles.ts';
@@ -83,6 +83,32 @@ describe('a part of the sliding window equals the whole pass inside it', () => {
     await expectPartsEqualWhole(model2d, volume([5, 33, 26], 3), [2, 20, 20], { patch: [16, 16] });
     const positional: PatchModel = { ...convNetModel({ layers: 2, inC: 4 }), inChannels: 1, coordinates: true };
     await expectPartsEqualWhole(positional, volume([9, 21, 17], 4), [4, 10, 9], { patch: [8, 8, 8], flips: [[], [1]] });
+  });
+
+  it('a band shared by two parts runs once: the second part reuses its outputs and the result stays bit for bit', async () => {
+    const model = convNetModel({ layers: 3 });
+    const vol = volume([19, 24, 20], 6);
+    const opts = { patch: [8, 16, 16], overlap: 0.3 };
+    const whole = await slidingWindowPredict(model, vol, opts);
+    const store = new Map<string, Float32Array>();
+    const cache: BandCache = { read: (k, n) => (store.get(k)?.length === n ? store.get(k) : undefined), write: (k, v) => { store.set(k, v.slice()); } };
+    const parts = [{ start: [10, 0, 0], end: [19, 24, 20] }, { start: [0, 0, 0], end: [10, 24, 20] }] as const;
+    const out = new Float32Array(whole.data.length).fill(NaN);
+    const runs: number[] = [];
+    for (const part of parts) {
+      const run = await streamSlidingWindow(model, memorySource(vol), (z, probs) => {
+        if (z >= part.start[0] && z < part.end[0]) out.set(probs, z * 24 * 20);
+      }, { ...opts, part: { start: [...part.start], end: [...part.end] }, bandCache: cache });
+      runs.push(run.networkRuns);
+    }
+    expect(store.size).toBeGreaterThan(0); // the later part wrote the band(s) it shares
+    const alone = await streamSlidingWindow(model, memorySource(vol), () => {}, { ...opts, part: { start: [0, 0, 0], end: [10, 24, 20] } });
+    expect(runs[1]).toBeLessThan(alone.networkRuns); // the earlier part reused them
+    expect([...out]).toEqual([...whole.data]);
+    // an entry of the wrong size is not trusted: computed again, same result
+    for (const k of store.keys()) store.set(k, new Float32Array(3));
+    const again = await streamSlidingWindow(model, memorySource(vol), () => {}, { ...opts, part: { start: [0, 0, 0], end: [10, 24, 20] }, bandCache: cache });
+    expect(again.networkRuns).toBe(alone.networkRuns);
   });
 
   it('refuses a part of a source that cannot read boxes', async () => {
