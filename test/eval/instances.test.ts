@@ -61,6 +61,22 @@ describe('instance matching', () => {
     expect(maxWeightAssignment([[3, 2, 0], [3, 0, 1]])).toEqual([1, 0]);  // 2 + 3 beats 3 + 1
     expect(maxWeightAssignment([[0, 0], [0, 5]])[1]).toBe(1);
     expect(maxWeightAssignment([])).toEqual([]);
+    // against every assignment, on small random matrices (a fixed linear congruential sequence)
+    let seed = 12345;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const best = (w: number[][], r: number, used: Set<number>): number => {
+      if (r === w.length) return 0;
+      let top = -Infinity;
+      for (let c = 0; c < w[0]!.length; c++) if (!used.has(c)) { used.add(c); top = Math.max(top, w[r]![c]! + best(w, r + 1, used)); used.delete(c); }
+      return top;
+    };
+    for (let trial = 0; trial < 200; trial++) {
+      const n = 1 + Math.floor(rand() * 4), m = n + Math.floor(rand() * 3);
+      const w = Array.from({ length: n }, () => Array.from({ length: m }, () => (rand() < 0.4 ? 0 : Math.round(rand() * 100) / 10)));
+      const cols = maxWeightAssignment(w);
+      expect(new Set(cols).size).toBe(n);
+      expect(cols.reduce((s, c, r) => s + w[r]![c]!, 0)).toBeCloseTo(best(w, 0, new Set()), 9);
+    }
   });
 
   it('permuting the ids of either image changes no score', () => {
