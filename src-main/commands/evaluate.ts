@@ -6,14 +6,16 @@
 // object is found.
 // Class maps (whole values, several classes, as a multi-class `lumen segment` writes them): the
 // scores of every class value ≥ 2 found in either file, and their mean; 0 and 1 are background.
+// Instance labels (`--instances`, `--objects`) are handled in ../evaluate-instances.ts.
 import { readVolume } from '../../src-shared/io/index.ts';
 import { binaryScores, classScores } from '../../src-shared/eval/metrics.ts';
 import { boundaryErrors } from '../../src-shared/eval/boundary-errors.ts';
 import { LumenError } from '../../src-shared/errors.ts';
 import { FIRST_CLASS, MAX_LABEL } from '../../src-shared/labels/classes.ts';
 import { parseArgs, flag, requiredFlag } from '../args.ts';
+import { evaluateInstanceFiles, measureObjectFiles, parseThresholds } from '../evaluate-instances.ts';
 
-export const summary = 'score a prediction against the truth (Dice, IoU, precision, recall, confusion; per class for class maps)';
+export const summary = 'score a prediction against the truth (Dice, IoU, precision, recall, confusion; per class for class maps; per object for instance labels)';
 
 export const usage = `usage: lumen evaluate --pred PRED --truth TRUTH [--mask MASK]
   Binary files (0 and one other value, or 1 and one value ≥ 2, as labels are written): that value
@@ -22,7 +24,19 @@ export const usage = `usage: lumen evaluate --pred PRED --truth TRUTH [--mask MA
   found in either file, and meanDice / meanIoU over them (0 counts as background too).
   Only voxels where MASK is nonzero are scored (e.g. a FOV).
   Prints one JSON line; for binary files with "outline": the share of wrong voxels on the truth's
-  in-plane outline, and the Dice were those right.`;
+  in-plane outline, and the Dice were those right.
+
+usage: lumen evaluate --instances --pred PRED --truth TRUTH [--mask MASK] [--thresholds 0.5,0.55,…]
+  Instance labels (0 = background, one whole id per object): objects are matched one-to-one at
+  IoU ≥ τ as StarDist and Cellpose do. Prints one JSON line: f1 and ap (tp/(tp+fp+fn), the papers'
+  "average precision") at τ = 0.5, the object counts, and per threshold (default 0.5 to 0.9 by 0.05)
+  tp, fp, fn, precision, recall, f1, ap, meanMatchedIoU, panopticQuality. With MASK, only objects
+  whose centroid lies where MASK is nonzero are scored, in both files. Ids drawn as separate
+  pieces are reported on stderr and scored as one object.
+
+usage: lumen evaluate --objects LABELS [--image IMAGE] --csv OUT.csv
+  One CSV row per object of LABELS: id, voxels, volume (spacing and unit from LABELS), centroid
+  (voxels and physical), bounding box, and mean intensity of IMAGE; prints a JSON summary.`;
 
 /** The distinct values of a file, when they are all whole numbers 0…255; undefined otherwise. */
 function labelValues(data: Float32Array, mask?: Float32Array): number[] | undefined {
@@ -48,7 +62,17 @@ function binaryForeground(data: Float32Array, values: number[] | undefined): Flo
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const args = parseArgs(argv);
+  const args = parseArgs(argv, ['instances']);
+  const objects = flag(args, 'objects');
+  if (objects !== undefined) {
+    await measureObjectFiles({ labels: objects, image: flag(args, 'image'), csv: requiredFlag(args, 'csv') });
+    return 0;
+  }
+  if (flag(args, 'instances') !== undefined) {
+    const thresholds = parseThresholds(flag(args, 'thresholds'));
+    await evaluateInstanceFiles({ pred: requiredFlag(args, 'pred'), truth: requiredFlag(args, 'truth'), mask: flag(args, 'mask') }, thresholds);
+    return 0;
+  }
   const pred = await readVolume(requiredFlag(args, 'pred'));
   const truth = await readVolume(requiredFlag(args, 'truth'));
   const maskPath = flag(args, 'mask');
