@@ -6,6 +6,7 @@
 //   K/N     predicts block set K of N (skipping finished blocks) and leaves a task report.
 //   finish  checks that every block is finished and builds the lower pyramid levels.
 import { hostname } from 'node:os';
+import { resolve } from 'node:path';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { LumenError } from '../../src-shared/errors.ts';
 import { importSegmenterOnnx, type SegmenterFile } from '../../src-shared/segmenter/model-file.ts';
@@ -71,8 +72,9 @@ export async function initBlocks(o: InitOptions): Promise<BlockSettings> {
     const classValues = model.outChannels > 1 ? file.classes : undefined;
     const settings: BlockSettings = {
       kind: 'lumen-block-prediction', version: 1,
-      model: { path: o.model, sha256: fingerprintFile(o.model).sha256 },
-      image: { path: o.image, shape: reader.info.shape },
+      // absolute, so tasks started in another folder (a compute node's) find them
+      model: { path: resolve(o.model), sha256: fingerprintFile(o.model).sha256 },
+      image: { path: resolve(o.image), shape: reader.info.shape },
       output: o.output,
       labels: { ...o.labels, ...(classValues ? { classValues } : {}) },
       window,
