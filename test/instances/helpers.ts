@@ -23,7 +23,7 @@ export function paintBlobs(shape: number[], blobs: Blob[]): Uint16Array {
   const dim = shape.length;
   const s3 = dim === 2 ? [1, shape[0], shape[1]] : shape;
   const out = new Uint16Array(s3[0] * s3[1] * s3[2]);
-  const best = new Float64Array(out.length).fill(1);
+  const best = new Float64Array(out.length).fill(1 + 1e-9); // boundary voxels (q = 1) belong
   blobs.forEach((b, bi) => {
     const c = dim === 2 ? [0, b.c[0], b.c[1]] : b.c;
     const r = dim === 2 ? [1, b.r[0], b.r[1]] : b.r;
@@ -67,4 +67,28 @@ export function blobGrid(shape: number[], counts: number[], fill: number, seed: 
   };
   rec(0, []);
   return blobs;
+}
+
+/** for every truth id 1..nTruth, the IoU with its best-overlapping predicted id */
+export function matchIoUs(truth: ArrayLike<number>, pred: ArrayLike<number>, nTruth: number): number[] {
+  const sizeT = new Map<number, number>(), sizeP = new Map<number, number>(), pair = new Map<number, number>();
+  for (let i = 0; i < truth.length; i++) {
+    const t = truth[i], p = pred[i];
+    if (t) sizeT.set(t, (sizeT.get(t) ?? 0) + 1);
+    if (p) sizeP.set(p, (sizeP.get(p) ?? 0) + 1);
+    if (t && p) pair.set(t * 4294967296 + p, (pair.get(t * 4294967296 + p) ?? 0) + 1);
+  }
+  const best = new Array<number>(nTruth).fill(0);
+  for (const [key, inter] of pair) {
+    const t = Math.floor(key / 4294967296), p = key - t * 4294967296;
+    const q = inter / ((sizeT.get(t) ?? 0) + (sizeP.get(p) ?? 0) - inter);
+    if (q > best[t - 1]) best[t - 1] = q;
+  }
+  return best;
+}
+
+export function distinctIds(a: ArrayLike<number>): number {
+  const s = new Set<number>();
+  for (let i = 0; i < a.length; i++) if (a[i]) s.add(a[i]);
+  return s.size;
 }
