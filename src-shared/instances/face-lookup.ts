@@ -48,16 +48,16 @@ export function buildFaceLookup(dirs: Float64Array, faces: Int32Array): FaceLook
 
 /** index of the cube-map cell holding direction (z, y, x); not necessarily normalised */
 export function cellOf(z: number, y: number, x: number): number {
-  const az = Math.abs(z), ay = Math.abs(y), ax = Math.abs(x);
-  let axis: number, m: number, u: number, w: number;
-  if (az >= ay && az >= ax) { axis = 0; m = z; u = y; w = x; }
-  else if (ay >= ax) { axis = 1; m = y; u = x; w = z; }
-  else { axis = 2; m = x; u = z; w = y; }
-  const am = Math.abs(m);
-  let iu = Math.floor(((u / am + 1) * G) / 2), iw = Math.floor(((w / am + 1) * G) / 2);
+  const az = z < 0 ? -z : z, ay = y < 0 ? -y : y, ax = x < 0 ? -x : x;
+  let face: number, u: number, w: number, am: number;
+  if (az >= ay && az >= ax) { am = az; face = z > 0 ? 1 : 0; u = y; w = x; }
+  else if (ay >= ax) { am = ay; face = y > 0 ? 3 : 2; u = x; w = z; }
+  else { am = ax; face = x > 0 ? 5 : 4; u = z; w = y; }
+  if (am === 0) return 0; // the zero vector: any cell (callers treat it as inside)
+  const k = (0.5 * G) / am;
+  let iu = ((u * k + 0.5 * G) | 0), iw = ((w * k + 0.5 * G) | 0);
   if (iu >= G) iu = G - 1; if (iw >= G) iw = G - 1;
-  if (iu < 0) iu = 0; if (iw < 0) iw = 0;
-  return (2 * axis + (m > 0 ? 1 : 0)) * G * G + iu * G + iw;
+  return face * G * G + iu * G + iw;
 }
 
 /** the face whose cone holds the direction best (largest smallest cone coordinate) */

@@ -5,7 +5,7 @@
 // i.e. it lies on the centre's side of the face plane. Exact, no interpolation of distances.
 
 import type { Rays3D } from './rays.ts';
-import { findFace } from './face-lookup.ts';
+import { cellOf, findFace } from './face-lookup.ts';
 import { pixelRange, type StarShape } from './star-shape.ts';
 
 /** vertices as n×3 [z, y, x], in ray order (faces: rays.faces) */
@@ -36,6 +36,15 @@ export class StarPolyhedron implements StarShape {
   readonly rOuter: number;
   private readonly d: Float64Array;
   private readonly rays: Rays3D;
+  // hot-path copies: contains() runs per voxel
+  private readonly inv: Float64Array;
+  private readonly start: Int32Array;
+  private readonly cand: Int32Array;
+  /** the three distances of each face, face-major */
+  private readonly faceD: Float64Array;
+  private readonly rInner2: number;
+  private readonly rOuter2: number;
+  private lastFace = 0;
 
   /** `imageShape` [d, h, w] clips the box; distances are clamped at 0 */
   constructor(centre: readonly [number, number, number], dists: ArrayLike<number>, rays: Rays3D, imageShape: readonly [number, number, number]) {
@@ -69,6 +78,13 @@ export class StarPolyhedron implements StarShape {
     }
     this.rInner = rInner;
     this.rOuter = rOuter;
+    this.rInner2 = rInner * rInner;
+    this.rOuter2 = rOuter * rOuter * (1 + 1e-9);
+    this.inv = rays.lookup.inv;
+    this.start = rays.lookup.start;
+    this.cand = rays.lookup.cand;
+    this.faceD = new Float64Array(f.length);
+    for (let i = 0; i < f.length; i++) this.faceD[i] = d[f[i]];
     this.size = polyhedronVolume(this.d, rays);
     const [z0, z1] = pixelRange(centre[0] + lo[0], centre[0] + hi[0], imageShape[0]);
     const [y0, y1] = pixelRange(centre[1] + lo[1], centre[1] + hi[1], imageShape[1]);
@@ -78,16 +94,43 @@ export class StarPolyhedron implements StarShape {
 
   contains(oz: number, oy: number, ox: number): boolean {
     const rr = oz * oz + oy * oy + ox * ox;
-    if (rr <= this.rInner * this.rInner) return true;
-    if (rr > this.rOuter * this.rOuter * (1 + 1e-9)) return false;
-    const l = this.rays.lookup;
-    const fi = findFace(l, oz, oy, ox);
-    const o = 9 * fi, inv = l.inv, f = this.rays.faces;
-    const alpha = inv[o] * oz + inv[o + 1] * oy + inv[o + 2] * ox;
-    const beta = inv[o + 3] * oz + inv[o + 4] * oy + inv[o + 5] * ox;
-    const gamma = inv[o + 6] * oz + inv[o + 7] * oy + inv[o + 8] * ox;
-    const da = this.d[f[3 * fi]], db = this.d[f[3 * fi + 1]], dc = this.d[f[3 * fi + 2]];
+    if (rr <= this.rInner2) return true;
+    if (rr > this.rOuter2) return false;
+    // Face of the direction: the previous answer first (scans visit neighbouring voxels, which
+    // mostly share a cone), then the cube-map cell's short list, then the full scan (findFace).
+    const inv = this.inv, start = this.start, cand = this.cand;
+    const tol = -1e-9 * (Math.abs(oz) + Math.abs(oy) + Math.abs(ox));
+    let fi = -1, alpha = 0, beta = 0, gamma = 0;
+    {
+      const o = 9 * this.lastFace;
+      alpha = inv[o] * oz + inv[o + 1] * oy + inv[o + 2] * ox;
+      beta = inv[o + 3] * oz + inv[o + 4] * oy + inv[o + 5] * ox;
+      gamma = inv[o + 6] * oz + inv[o + 7] * oy + inv[o + 8] * ox;
+      if (alpha >= tol && beta >= tol && gamma >= tol) fi = this.lastFace;
+    }
+    const cell = fi < 0 ? cellOf(oz, oy, ox) : 0;
+    for (let i = start[cell], e = fi < 0 ? start[cell + 1] : 0; i < e; i++) {
+      const f = cand[i], o = 9 * f;
+      alpha = inv[o] * oz + inv[o + 1] * oy + inv[o + 2] * ox;
+      if (alpha < tol) continue;
+      beta = inv[o + 3] * oz + inv[o + 4] * oy + inv[o + 5] * ox;
+      if (beta < tol) continue;
+      gamma = inv[o + 6] * oz + inv[o + 7] * oy + inv[o + 8] * ox;
+      if (gamma < tol) continue;
+      fi = f;
+      break;
+    }
+    if (fi < 0) {
+      fi = findFace(this.rays.lookup, oz, oy, ox);
+      const o = 9 * fi;
+      alpha = inv[o] * oz + inv[o + 1] * oy + inv[o + 2] * ox;
+      beta = inv[o + 3] * oz + inv[o + 4] * oy + inv[o + 5] * ox;
+      gamma = inv[o + 6] * oz + inv[o + 7] * oy + inv[o + 8] * ox;
+    }
+    this.lastFace = fi;
     // α/da + β/db + γ/dc ≤ 1, multiplied through so zero distances need no special case
+    const fd = this.faceD, q = 3 * fi;
+    const da = fd[q], db = fd[q + 1], dc = fd[q + 2];
     const p = da * db * dc;
     return alpha * db * dc + beta * da * dc + gamma * da * db <= p * (1 + 1e-9) + 1e-12;
   }
