@@ -149,12 +149,31 @@ function overlaps(c: StarShape, k: StarShape, kMask: Uint8Array, thr: number, st
   const y0 = Math.max(kb[2], cb[2]), y1 = Math.min(kb[3], cb[3]);
   const x0 = Math.max(kb[4], cb[4]), x1 = Math.min(kb[5], cb[5]);
   const kh = kb[3] - kb[2] + 1, kw = kb[5] - kb[4] + 1;
+  // First the voxels of K inside C's inscribed ball: in C for sure, no point test needed.
+  // For a duplicate this alone often passes `need`; then the rest, testing each against C.
+  const ri = c.rInner, ri2 = ri * ri;
   let inter = 0;
+  {
+    const bz0 = Math.max(z0, Math.ceil(cz - ri)), bz1 = Math.min(z1, Math.floor(cz + ri));
+    const by0 = Math.max(y0, Math.ceil(cy - ri)), by1 = Math.min(y1, Math.floor(cy + ri));
+    const bx0 = Math.max(x0, Math.ceil(cx - ri)), bx1 = Math.min(x1, Math.floor(cx + ri));
+    for (let z = bz0; z <= bz1; z++) {
+      for (let y = by0; y <= by1; y++) {
+        const row = ((z - kb[0]) * kh + (y - kb[2])) * kw - kb[4];
+        const r2 = (z - cz) * (z - cz) + (y - cy) * (y - cy);
+        for (let x = bx0; x <= bx1; x++) {
+          if (kMask[row + x] && r2 + (x - cx) * (x - cx) <= ri2 && ++inter > need) return true;
+        }
+      }
+    }
+  }
   for (let z = z0; z <= z1; z++) {
     for (let y = y0; y <= y1; y++) {
       const row = ((z - kb[0]) * kh + (y - kb[2])) * kw - kb[4];
+      const r2 = (z - cz) * (z - cz) + (y - cy) * (y - cy);
       for (let x = x0; x <= x1; x++) {
-        if (kMask[row + x] && c.contains(z - cz, y - cy, x - cx) && ++inter > need) return true;
+        if (!kMask[row + x] || r2 + (x - cx) * (x - cx) <= ri2) continue; // counted above
+        if (c.contains(z - cz, y - cy, x - cx) && ++inter > need) return true;
       }
     }
   }
