@@ -53,7 +53,7 @@ export class StarPolygon implements StarShape {
       // distance from the centre to the edge line through vertices k and k+1
       const j = (k + 1) % n, dj = this.d[j];
       const y2 = dj * r[2 * j], x2 = dj * r[2 * j + 1];
-      const len = Math.hypot(y2 - y, x2 - x);
+      const len = Math.sqrt((y2 - y) * (y2 - y) + (x2 - x) * (x2 - x));
       const h = len > 0 ? Math.abs(x * y2 - y * x2) / len : Math.min(dk, dj);
       if (h < rInner) rInner = h;
     }

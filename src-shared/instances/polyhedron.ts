@@ -34,7 +34,6 @@ export class StarPolyhedron implements StarShape {
   readonly size: number;
   readonly rInner: number;
   readonly rOuter: number;
-  private readonly d: Float64Array;
   private readonly rays: Rays3D;
   // hot-path copies: contains() runs per voxel
   private readonly inv: Float64Array;
@@ -50,21 +49,21 @@ export class StarPolyhedron implements StarShape {
   constructor(centre: readonly [number, number, number], dists: ArrayLike<number>, rays: Rays3D, imageShape: readonly [number, number, number]) {
     const n = rays.n, r = rays.dirs;
     this.rays = rays;
-    this.d = new Float64Array(n);
-    for (let k = 0; k < n; k++) this.d[k] = Math.max(0, dists[k]);
+    const d = new Float64Array(n);
+    for (let k = 0; k < n; k++) d[k] = Math.max(0, dists[k]);
     this.centre = [centre[0], centre[1], centre[2]];
     const lo = [0, 0, 0], hi = [0, 0, 0];
     let rOuter = 0;
     for (let k = 0; k < n; k++) {
       for (let a = 0; a < 3; a++) {
-        const c = this.d[k] * r[3 * k + a];
+        const c = d[k] * r[3 * k + a];
         if (c < lo[a]) lo[a] = c; if (c > hi[a]) hi[a] = c;
       }
-      if (this.d[k] > rOuter) rOuter = this.d[k];
+      if (d[k] > rOuter) rOuter = d[k];
     }
     // inner radius: nearest face plane (each face seen from the centre)
     let rInner = Infinity;
-    const f = rays.faces, d = this.d;
+    const f = rays.faces;
     for (let i = 0; i < f.length; i += 3) {
       const a = 3 * f[i], b = 3 * f[i + 1], c = 3 * f[i + 2];
       const da = d[f[i]], db = d[f[i + 1]], dc = d[f[i + 2]];
@@ -72,7 +71,7 @@ export class StarPolyhedron implements StarShape {
       const uz = db * r[b] - Az, uy = db * r[b + 1] - Ay, ux = db * r[b + 2] - Ax;
       const vz = dc * r[c] - Az, vy = dc * r[c + 1] - Ay, vx = dc * r[c + 2] - Ax;
       const nz = uy * vx - ux * vy, ny = ux * vz - uz * vx, nx = uz * vy - uy * vz;
-      const len = Math.hypot(nz, ny, nx);
+      const len = Math.sqrt(nz * nz + ny * ny + nx * nx); // not Math.hypot: slow in V8, runs per candidate
       const h = len > 0 ? Math.abs(nz * Az + ny * Ay + nx * Ax) / len : Math.min(da, db, dc);
       if (h < rInner) rInner = h;
     }
@@ -85,7 +84,7 @@ export class StarPolyhedron implements StarShape {
     this.cand = rays.lookup.cand;
     this.faceD = new Float64Array(f.length);
     for (let i = 0; i < f.length; i++) this.faceD[i] = d[f[i]];
-    this.size = polyhedronVolume(this.d, rays);
+    this.size = polyhedronVolume(d, rays);
     const [z0, z1] = pixelRange(centre[0] + lo[0], centre[0] + hi[0], imageShape[0]);
     const [y0, y1] = pixelRange(centre[1] + lo[1], centre[1] + hi[1], imageShape[1]);
     const [x0, x1] = pixelRange(centre[2] + lo[2], centre[2] + hi[2], imageShape[2]);
