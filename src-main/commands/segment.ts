@@ -46,7 +46,7 @@ export async function run(argv: string[]): Promise<number> {
   } else {
     // binary: 0 / --out-scale; several classes: each voxel's class value as painted (background 1)
     const labels = thresholdSlice(prob, outC, n, 0.5, new Uint8Array(n), outScale, result.classes);
-    await writeVolume(out, makeVolume([d, h, w, 1], 'uint8', labels, image.geometry), { like: image });
+    await writeVolume(out, makeVolume([d, h, w, 1], 'uint8', labels, image.geometry), { like: image, labels: true });
   }
   console.log(JSON.stringify({
     out, strategy: result.strategy, classes: result.classes, device: runtime.report().used,

@@ -644,7 +644,7 @@ export class LumenHost {
     const ext = format === 'tiff' ? '.tif' : '.nii.gz';
     const fileName = `${this.projectId.replace(/[^\w.-]+/g, '_')}-${what}${ext}`;
     const path = join(this.scratch, fileName);
-    await writeVolume(path, makeVolume([d, h, w, 1], 'uint8', data, geometry));
+    await writeVolume(path, makeVolume([d, h, w, 1], 'uint8', data, geometry), { labels: true });
     const bytes = new Uint8Array(readFileSync(path));
     rmSync(path, { force: true });
     return { url: null, fileName, bytes };

@@ -17,7 +17,9 @@ export function fileSink(path: string, like: { shape?: Shape4; geometry: Geometr
   writableFormat(path); // unknown extensions fail before any work
   return (spec) => {
     const tmp = partialPath(path);
-    const w = openVolumeWriter(tmp, { shape: spec.shape, dtype: spec.dtype, geometry: like.geometry, source: like.source }, { like });
+    // whole-number output is labels (masks, class maps, instance ids): an OME-Zarr pyramid of it
+    // takes the most frequent label, not the mean
+    const w = openVolumeWriter(tmp, { shape: spec.shape, dtype: spec.dtype, geometry: like.geometry, source: like.source }, { like, labels: spec.dtype !== 'float32' });
     return {
       writeSlices: (slab) => w.writeSlices(slab),
       close: () => {
