@@ -74,8 +74,8 @@ describe.skipIf(unavailable !== null)('lumen cluster submit on the local SLURM',
   });
   afterAll(async () => { await slurm?.stop(); });
 
-  const submitArgs = (out: string, extra: string[] = []) => ['cluster', 'submit', '--scheduler', 'slurm', '--model', 'vessels-3d-2p', '--image', 'in.zarr', '--out', out,
-    '--tasks', '4', '--poll', '0.5', ...extra];
+  const submitArgs = (out: string, extra: string[] = [], tasks = 4) => ['cluster', 'submit', '--scheduler', 'slurm', '--model', 'vessels-3d-2p', '--image', 'in.zarr', '--out', out,
+    '--tasks', String(tasks), '--poll', '0.5', ...extra];
 
   it('4 array tasks, one killed mid-way (SIGKILL → FAILED) and resubmitted: the result equals one process voxel for voxel; a rerun does nothing', async () => {
     const once = join(cwd, 'killed-once');
@@ -112,18 +112,18 @@ describe.skipIf(unavailable !== null)('lumen cluster submit on the local SLURM',
   });
 
   it('a task that fails every time is resubmitted --max-retries times, then the finishing job is cancelled and it exits 1', async () => {
-    const r = await lumen(submitArgs('failing.zarr', ['--max-retries', '1']), { cwd, env: { ...slurm.env, LUMEN_FAULT_KILL_TASK: '4/4' } });
+    const r = await lumen(submitArgs('failing.zarr', ['--max-retries', '1'], 2), { cwd, env: { ...slurm.env, LUMEN_FAULT_KILL_TASK: '2/2' } });
     const ctx = `${r.stdout}\n${r.stderr}\n${slurm.logs()}`;
     expect(r.code, ctx).toBe(1);
     const result = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
     expect(result.ok).toBe(false);
-    expect(result.completed).toEqual([1, 2, 3]);
-    expect(result.failed).toEqual([4]);
-    expect(result.resubmitted).toEqual({ 4: 1 });
+    expect(result.completed).toEqual([1]);
+    expect(result.failed).toEqual([2]);
+    expect(result.resubmitted).toEqual({ 2: 1 });
     expect(result.final.state).toBe('CANCELLED');
     expect(existsSync(join(cwd, 'failing.zarr-slurm', 'array-retry-1.sh'))).toBe(true);
     // a later plain rerun finishes what is missing
-    const rerun = await lumen(submitArgs('failing.zarr'), { cwd, env: slurm.env });
+    const rerun = await lumen(submitArgs('failing.zarr', [], 2), { cwd, env: slurm.env });
     expect(rerun.code, rerun.stderr).toBe(0);
     expect(rerun.stderr).toMatch(/blocks are already finished and will be skipped/);
   });

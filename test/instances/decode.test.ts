@@ -105,24 +105,4 @@ describe('decoding predictions into instances', () => {
     expect(res.labels).toBeInstanceOf(Uint32Array);
     expect(distinctIds(res.labels)).toBe(90000);
   });
-
-  it('3D timing: 64×256×256 with ~300 objects, 96 anisotropic rays, grid [1,2,2]', () => {
-    const shape: [number, number, number] = [64, 256, 256];
-    const blobs = blobGrid(shape, [4, 9, 9], 1.0, 13);
-    const truth = paintBlobs(shape, blobs);
-    const rays = rays3d(96, [2, 1, 1]);
-    const grid = [1, 2, 2];
-    let t = performance.now();
-    const prob = objectProbability(truth, shape, { grid, anisotropy: [2, 1, 1] });
-    const dist = starDistances(truth, shape, rays, { grid });
-    console.log(`3D ground truth (prob + dists at grid ${grid}): ${(performance.now() - t).toFixed(0)} ms`);
-    t = performance.now();
-    const res = instancesFromPrediction(prob, dist, shape, { probThreshold: 0.5, nmsThreshold: 0.3, rays, grid });
-    const total = performance.now() - t;
-    console.log(`3D 64×256×256, ${blobs.length} objects, ${res.candidateCount} candidates: total ${total.toFixed(0)} ms (${fmt(res.timings)}); ${JSON.stringify(res.nmsStats)}`);
-    expect(res.count).toBe(blobs.length);
-    const ious = matchIoUs(truth, res.labels, blobs.length);
-    console.log(`  min IoU ${Math.min(...ious).toFixed(3)}`);
-    for (const q of ious) expect(q).toBeGreaterThanOrEqual(0.8);
-  });
 });
