@@ -7,6 +7,7 @@
 import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import type { BlockMarkers } from '../../src-shared/infer/blocks/block-job.ts';
 import type { BandCache } from '../../src-shared/infer/sliding-window.ts';
 
@@ -71,17 +72,22 @@ export function fileBandCache(out: string): BandCache {
   return {
     read(key, length) {
       let bytes: Buffer;
-      try { bytes = readFileSync(join(dir, `${key}.f32`)); } catch { return undefined; }
+      try { bytes = readFileSync(bandFile(dir, key)); } catch { return undefined; }
       if (bytes.byteLength !== length * 4) return undefined;
       return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
     },
     write(key, outputs) {
-      const file = join(dir, `${key}.f32`);
+      const file = bandFile(dir, key);
       const tmp = `${file}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
       writeFileSync(tmp, new Uint8Array(outputs.buffer, outputs.byteOffset, outputs.byteLength));
       renameSync(tmp, file);
     },
   };
+}
+
+/** A band's file: its key (z start, every patch start across the column) hashed to a short name. */
+function bandFile(dir: string, key: string): string {
+  return join(dir, `${createHash('sha256').update(key).digest('hex').slice(0, 32)}.f32`);
 }
 
 export function removeBandCache(out: string): void {
