@@ -52,3 +52,8 @@ export function integerFlag(args: ParsedArgs, key: string, min = 0): number | un
 export function positiveNumberFlag(args: ParsedArgs, key: string): number | undefined {
   return numberFlag(args, key, (x) => x > 0, 'a positive number');
 }
+
+/** The options that were given: flags left unset arrive as undefined and must not override defaults. */
+export function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

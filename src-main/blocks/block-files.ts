@@ -4,10 +4,11 @@
 // show progress, and bands/: the network outputs of patch bands that straddle two tasks' parts,
 // so the second task to reach one reuses it (finish removes them). Every file is written under a
 // temporary name and renamed.
-import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { rmSync } from 'node:fs';
 import { createHash } from 'node:crypto';
+import { writeFileAtomic } from '../../src-shared/io/zarr/atomic-file.ts';
 import type { BlockMarkers } from '../../src-shared/infer/blocks/block-job.ts';
 import type { BandCache } from '../../src-shared/infer/sliding-window.ts';
 
@@ -25,11 +26,6 @@ export interface TaskReport {
   finishedAt: string;
 }
 
-function writeAtomic(file: string, text: string): void {
-  const tmp = `${file}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, file);
-}
 
 function folder(out: string): string {
   const dir = join(out, BLOCKS_FOLDER);
@@ -42,7 +38,7 @@ export function fileMarkers(out: string): BlockMarkers {
   const path = (b: number) => join(dir, `block-${b}.done`);
   return {
     has: (b) => { try { readFileSync(path(b)); return true; } catch { return false; } },
-    mark: (b, info) => writeAtomic(path(b), JSON.stringify({ block: b, ...info, pid: process.pid })),
+    mark: (b, info) => writeFileAtomic(path(b), JSON.stringify({ block: b, ...info, pid: process.pid })),
   };
 }
 
@@ -56,7 +52,7 @@ export function finishedBlocks(out: string): Set<number> {
 }
 
 export function writeTaskReport(out: string, report: TaskReport): void {
-  writeAtomic(join(folder(out), `task-${report.task.replace('/', '-of-')}.json`), JSON.stringify(report));
+  writeFileAtomic(join(folder(out), `task-${report.task.replace('/', '-of-')}.json`), JSON.stringify(report));
 }
 
 export function readTaskReports(out: string): TaskReport[] {
@@ -77,10 +73,7 @@ export function fileBandCache(out: string): BandCache {
       return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
     },
     write(key, outputs) {
-      const file = bandFile(dir, key);
-      const tmp = `${file}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-      writeFileSync(tmp, new Uint8Array(outputs.buffer, outputs.byteOffset, outputs.byteLength));
-      renameSync(tmp, file);
+      writeFileAtomic(bandFile(dir, key), new Uint8Array(outputs.buffer, outputs.byteOffset, outputs.byteLength));
     },
   };
 }

@@ -19,6 +19,7 @@ import { blockPlaneFor, blocksOfSet, planBlocks, type BlockPlan } from '../../sr
 import { outputDtype, predictBlocks, type BlockJob, type BlockMarkers } from '../../src-shared/infer/blocks/block-job.ts';
 import { buildPyramid, createOmeZarr, openOmeZarr, openOmeZarrForWrite } from '../../src-shared/io/zarr/index.ts';
 import { createRuntime, type DeviceChoice } from '../runtime.ts';
+import { definedOnly } from '../args.ts';
 import { fingerprintFile } from '../store/file-hash.ts';
 import { fileBandCache, finishedBlocks, fileMarkers, readTaskReports, removeBandCache, writeTaskReport, type TaskReport } from './block-files.ts';
 
@@ -97,11 +98,6 @@ export async function initBlocks(o: InitOptions): Promise<BlockSettings> {
   } finally {
     await reader.close();
   }
-}
-
-/** The options that were given (an unset flag must not erase the model's own window). */
-function definedOnly<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 /** Two preparations of the same job: same model bytes, image shape, output kind, labels, window and plan. */

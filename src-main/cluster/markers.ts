@@ -2,7 +2,8 @@
 // its peak memory. The submitting side counts them for progress; they survive the scheduler
 // forgetting a job, so they are also the record of what was done.
 
-import { readdirSync, readFileSync, writeFileSync, renameSync, mkdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../../src-shared/io/zarr/atomic-file.ts';
 import { join } from 'node:path';
 
 export interface TaskMarker {
@@ -19,11 +20,7 @@ export function markerPath(dir: string, task: number): string {
 
 /** Written atomically (temp file, then rename), so a reader never sees half a marker. */
 export function writeMarker(dir: string, marker: TaskMarker): void {
-  mkdirSync(dir, { recursive: true });
-  const path = markerPath(dir, marker.task);
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(marker) + '\n');
-  renameSync(tmp, path);
+  writeFileAtomic(markerPath(dir, marker.task), JSON.stringify(marker) + '\n');
 }
 
 /** The markers present, by task id; a marker that does not parse still counts as done. */

@@ -12,6 +12,7 @@ import type { CancelSignal, InferProgress } from '../../src-shared/infer/cancel.
 import { ProjectStore } from '../store/index.ts';
 import { storeSink, storeSource } from './store-adapters.ts';
 import { LumenError } from '../../src-shared/errors.ts';
+import { definedOnly } from '../args.ts';
 
 export type JobInput = { kind: 'file'; path: string } | { kind: 'store'; project: string; volumeId: number };
 export type JobOutput = { kind: 'file'; path: string } | { kind: 'store'; project: string; name: string };
@@ -72,8 +73,7 @@ export async function runInferenceJob(job: InferenceJob, hooks: { signal?: Cance
     // the window that suits the segmenter (whole planes for 2D networks, halos for filters) unless the job names a patch
     const window = job.options?.patch ? {} : segmenterWindow(file.segmenter, source.info.shape);
     // options left unset (the CLI passes `patch: undefined`) must not erase the segmenter's window
-    const given = Object.fromEntries(Object.entries(job.options ?? {}).filter(([, v]) => v !== undefined));
-    const result = await predictToSink(model, source, sink, { ...window, ...given, post, signal: hooks.signal, onProgress: hooks.onProgress });
+    const result = await predictToSink(model, source, sink, { ...window, ...definedOnly(job.options ?? {}), post, signal: hooks.signal, onProgress: hooks.onProgress });
     return { ...result, device: runtime.report(), volumeId };
   } finally {
     await close?.();

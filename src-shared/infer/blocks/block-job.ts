@@ -3,7 +3,8 @@
 // or pre-empted resumes where it stopped, and a rerun of a finished set does nothing. A block's
 // chunks lie inside it and no other block writes them: tasks never touch the same file.
 import type { DType, TypedArray } from '../../volume.ts';
-import { allocate } from '../../volume.ts';
+import { allocate, defaultGeometry, makeVolume } from '../../volume.ts';
+import { cropVolume } from '../source.ts';
 import type { PatchModel } from '../patch-model.ts';
 import { streamSlidingWindow, type SlidingWindowOptions } from '../sliding-window.ts';
 import { thresholdSlice, type LabelOptions } from '../postprocess/threshold.ts';
@@ -98,16 +99,10 @@ export async function predictBlocks(job: BlockJob): Promise<BlockJobResult> {
 /** Cuts a finished block (z, y, x, c interleaved) into its chunks and writes them. */
 function writeBlockChunks(target: ChunkTarget, plan: BlockPlan, start: Vec3, end: Vec3, data: TypedArray, dtype: DType, channels: number): void {
   const [cz, cy, cx] = plan.chunks;
-  const bh = end[1] - start[1], bw = end[2] - start[2];
+  const block = makeVolume([end[0] - start[0], end[1] - start[1], end[2] - start[2], channels], dtype, data, defaultGeometry());
   for (let z0 = start[0]; z0 < end[0]; z0 += cz) for (let y0 = start[1]; y0 < end[1]; y0 += cy) for (let x0 = start[2]; x0 < end[2]; x0 += cx) {
-    const z1 = Math.min(end[0], z0 + cz), y1 = Math.min(end[1], y0 + cy), x1 = Math.min(end[2], x0 + cx);
-    const row = (x1 - x0) * channels;
-    const chunk = allocate(dtype, (z1 - z0) * (y1 - y0) * row);
-    let at = 0;
-    for (let z = z0; z < z1; z++) for (let y = y0; y < y1; y++, at += row) {
-      const from = (((z - start[0]) * bh + (y - start[1])) * bw + (x0 - start[2])) * channels;
-      chunk.set(data.subarray(from, from + row) as never, at);
-    }
-    target.writeChunk(0, [z0 / cz, y0 / cy, x0 / cx], chunk);
+    const from = [z0 - start[0], y0 - start[1], x0 - start[2]];
+    const to = [Math.min(end[0], z0 + cz) - start[0], Math.min(end[1], y0 + cy) - start[1], Math.min(end[2], x0 + cx) - start[2]];
+    target.writeChunk(0, [z0 / cz, y0 / cy, x0 / cx], cropVolume(block, from, to).data);
   }
 }
