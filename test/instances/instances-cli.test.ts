@@ -77,6 +77,25 @@ describe('lumen segment --instances', () => {
   });
 });
 
+describe('instance label files', () => {
+  it('ids beyond 65535 are read as uint32 and kept', async () => {
+    const { loadInstanceInput } = await import('../../src-main/instance-input.ts');
+    const ids = new Uint32Array(H * W);
+    for (let i = 0; i < 40; i++) ids[i * 50] = 70_000 + i;
+    await writeVolume(file('big-ids.tif'), makeVolume([1, H, W, 1], 'uint32', ids));
+    const { data } = await loadInstanceInput(file('image.tif'), file('big-ids.tif'));
+    expect(data.instances).toBeInstanceOf(Uint32Array);
+    expect(data.instances[39 * 50]).toBe(70_039);
+  });
+  it('fractional ids are refused with the voxel that holds one', async () => {
+    const { loadInstanceInput } = await import('../../src-main/instance-input.ts');
+    const ids = new Float32Array(H * W);
+    ids[W + 3] = 2.5;
+    await writeVolume(file('float-ids.tif'), makeVolume([1, H, W, 1], 'float32', ids));
+    await expect(loadInstanceInput(file('image.tif'), file('float-ids.tif'))).rejects.toThrow(/2\.5 at \(z 0, y 1, x 3\)/);
+  });
+});
+
 describe('lumen train --instances', () => {
   it('an unknown strategy for instances is refused before anything runs', () => {
     const r = lumen('train', '--instances', '--image', file('image.tif'), '--labels', file('drawn.tif'), '--out', file('m.onnx'), '--strategy', 'dwp');
