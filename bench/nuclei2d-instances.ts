@@ -21,6 +21,11 @@ const bundled = 'resources/models/nuclei-2d.onnx';
 const mode = arg('mode') ?? 'both';
 const modes = (mode === 'both' ? ['scratch', 'finetune'] : [mode]).filter((m) => m === 'scratch' || existsSync(bundled)) as ('scratch' | 'finetune')[];
 const { factory } = createRuntime();
+if (existsSync(bundled) && mode !== 'scratch') {
+  // the bundled model as it ships, no training: what a user gets before drawing anything
+  const p = await predictInstancesWith(factory, importOnnxModel(readFileSync(bundled)), image.data, 1, shape);
+  console.log(JSON.stringify({ bench: 'nuclei2d-instances', mode: 'zero-shot', ...scoreRight(truth, p.labels, shape, scored) }));
+}
 for (const m of modes) {
   const t0 = performance.now();
   const r = await trainInstances(factory, { image: image.data, channels: 1, shape, instances: drawn, annotated }, {

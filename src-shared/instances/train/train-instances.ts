@@ -67,6 +67,13 @@ export function instanceModelConfig(dims: 2 | 3, channels: number, d: InstanceDe
   return { ...base, dims, channels: [16, 32, 64], ...(d.anisotropy[0] >= 1.5 ? { downFactors: [[1, 2, 2], [1, 2, 2]] } : {}) };
 }
 
+function pretrainedMisfit(pre: ModelFile, dims: 2 | 3, channels: number): string | undefined {
+  if (!pre.config.starRays || !pre.instances) return 'the pretrained model segments classes, not objects';
+  if (pre.instances.dims !== dims) return `the pretrained model is ${pre.instances.dims}D but the image is ${dims}D`;
+  if (pre.config.inChannels !== channels) return `the pretrained model takes ${pre.config.inChannels}-channel images; this image has ${channels}`;
+  return undefined;
+}
+
 function checkData(data: InstanceTrainingData): void {
   const [D, H, W] = data.shape, N = D * H * W;
   if (data.image.length !== N * data.channels) throw new LumenError('shape-mismatch', `the image has ${data.image.length} values, ${D}×${H}×${W}×${data.channels} expected`);
@@ -87,10 +94,12 @@ export async function trainInstances(factory: SessionFactory, data: InstanceTrai
   const instances = pieces.labels;
   const split = splitObjects(instances, data.shape, data.annotated);
   if (split.trainObjects === 0) throw new LumenError('bad-input', 'no objects are drawn: draw at least one object to train on');
-  const pre = opts.pretrained;
-  if (pre && (!pre.config.starRays || !pre.instances)) throw new LumenError('bad-input', 'the pretrained model segments classes, not objects');
-  if (pre && pre.instances!.dims !== dims) throw new LumenError('bad-input', `the pretrained model is ${pre.instances!.dims}D but the image is ${dims}D`);
-  if (pre && pre.config.inChannels !== data.channels) throw new LumenError('shape-mismatch', `the pretrained model takes ${pre.config.inChannels}-channel images; this image has ${data.channels}`);
+  const misfit = opts.pretrained && pretrainedMisfit(opts.pretrained, dims, data.channels);
+  // `auto` starts from the pretrained model where it fits and from scratch where it cannot
+  // (an RGB image and a one-channel model); asked for explicitly, a misfit is an error
+  if (misfit && opts.mode === 'finetune') throw new LumenError('bad-input', misfit);
+  if (misfit) opts.onWarning?.(`${misfit}: training from scratch only`);
+  const pre = misfit ? undefined : opts.pretrained;
   const decoding: InstanceDecoding = pre ? { ...pre.instances! } : defaultDecoding(dims, data.spacing);
   const rays = decodingRays(decoding);
   const image = normaliseChannels(data.image, data.channels);
