@@ -64,6 +64,33 @@ export function weightedSum(g: Graph, terms: [Value, number][]): Value {
   return terms.map(([v, c]) => (c === 1 ? v : op.mul(g, v, g.scalar(c)))).reduce((a, b) => op.add(g, a, b));
 }
 
+/**
+ * StarDist's loss (Schmidt et al. 2018; Weigert et al. 2020) on logits [N, 1+R, …] against
+ * target [N, 1+R, …] (channel 0: the object probability, a normalised distance to the boundary;
+ * channels 1…R: the distances along each ray) with a one-channel weight [N, 1, …] (0 outside the
+ * annotated region): BCE on the probability over all weighted voxels, plus `distWeight` × the
+ * mean over rays of |d − d̂| weighted by weight · probability target, so voxels near an object's
+ * centre, whose distances matter most for the polygon, count most; plus `backgroundReg` × the
+ * mean |d| on background voxels (keeps distances there small and the head well-conditioned).
+ */
+export function starDistLoss(g: Graph, logits: Value, target: Value, weight: Value, opts: { distWeight?: number; backgroundReg?: number } = {}): Value {
+  const c = logits.shape[1]!;
+  const rays = c - 1;
+  const probLogit = op.slice(g, logits, [1], [0], [1]);
+  const probTarget = op.slice(g, target, [1], [0], [1]);
+  const prob = bceWithLogits(g, probLogit, probTarget, weight);
+  const absError = op.reduceMean(g, op.abs(g, op.sub(g, op.slice(g, logits, [1], [1], [c]), op.slice(g, target, [1], [1], [c]))), [1], true);
+  const objectWeight = op.mul(g, weight, probTarget);
+  const dist = op.div(g, op.sumAll(g, op.mul(g, objectWeight, absError)), op.add(g, op.sumAll(g, objectWeight), g.scalar(EPS)));
+  const terms: [Value, number][] = [[prob, 1], [dist, opts.distWeight ?? 0.2]];
+  if (rays > 0 && (opts.backgroundReg ?? 1e-4) > 0) {
+    const background = op.mul(g, weight, op.cast(g, op.equal(g, probTarget, g.scalar(0)), 'float32'));
+    const size = op.reduceMean(g, op.abs(g, op.slice(g, logits, [1], [1], [c])), [1], true);
+    terms.push([op.div(g, op.sumAll(g, op.mul(g, background, size)), op.add(g, op.sumAll(g, background), g.scalar(EPS))), opts.backgroundReg ?? 1e-4]);
+  }
+  return weightedSum(g, terms);
+}
+
 export type LossName = 'bce' | 'dice' | 'bce+dice' | 'mse';
 
 /**

@@ -6,6 +6,7 @@ import { buildInferenceGraph } from './trainer.ts';
 import type { UNetConfig } from './unet.ts';
 import { serializeGraph, readModelMetadata } from './onnx-io.ts';
 import { LumenError } from '../errors.ts';
+import type { InstanceDecoding } from '../instances/train/decoding.ts';
 
 export interface ModelFile {
   config: UNetConfig;
@@ -14,6 +15,8 @@ export interface ModelFile {
   provenance: Record<string, unknown>;
   /** the user's label value of each class, background first (train/classes.ts); absent: [1, 2] */
   classes?: number[];
+  /** StarDist networks (config.starRays): rays and thresholds that turn the output into objects */
+  instances?: InstanceDecoding;
 }
 
 export function exportOnnxModel(model: ModelFile, inputShape: number[]): Uint8Array {
@@ -27,6 +30,7 @@ export function exportOnnxModel(model: ModelFile, inputShape: number[]): Uint8Ar
     metadata: {
       'lumen.config': JSON.stringify(model.config), 'lumen.provenance': JSON.stringify(model.provenance), 'lumen.input_shape': JSON.stringify(inputShape),
       ...(model.classes ? { 'lumen.classes': JSON.stringify(model.classes) } : {}),
+      ...(model.instances ? { 'lumen.instances': JSON.stringify(model.instances) } : {}),
     },
   });
 }
@@ -55,5 +59,6 @@ export function importOnnxModel(bytes: Uint8Array): ModelFile & { inputShape: nu
   return {
     config, params, provenance: JSON.parse(meta['lumen.provenance'] ?? '{}'), inputShape: JSON.parse(meta['lumen.input_shape']!),
     ...(meta['lumen.classes'] ? { classes: JSON.parse(meta['lumen.classes']) as number[] } : {}),
+    ...(meta['lumen.instances'] ? { instances: JSON.parse(meta['lumen.instances']) as InstanceDecoding } : {}),
   };
 }

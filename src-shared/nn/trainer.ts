@@ -4,8 +4,8 @@
 import { Graph, type Value } from './graph.ts';
 import * as op from './ops.ts';
 import type { OptimizerConfig } from './optim.ts';
-import { segmentationLoss, type LossName } from './losses.ts';
-import { buildUNet, buildEncoderHeatmap, type UNetConfig } from './unet.ts';
+import { segmentationLoss, starDistLoss, type LossName } from './losses.ts';
+import { buildUNet, buildEncoderHeatmap, networkOutput, type UNetConfig } from './unet.ts';
 import type { ParamScope, ParamSpec } from './params.ts';
 import type { SessionFactory } from './session.ts';
 import { GraphTrainer } from './graph-trainer.ts';
@@ -40,20 +40,17 @@ export interface TrainerExtension {
 /**
  * One training batch. target and weight have ONE channel for any number of outputs: binary
  * networks read target as 0/1, multi-class ones as the class index (the loss one-hots it).
+ * StarDist networks (model.starRays) are the exception: target has 1 + R channels (object
+ * probability, then the distances), weight still one.
  */
 export interface Batch { image: Float32Array; target: Float32Array; weight: Float32Array }
-
-/** Logits → probabilities: sigmoid for one output channel, softmax over the channels for several. */
-export function probabilities(g: Graph, logits: Value): Value {
-  return logits.shape[1]! > 1 ? op.softmax(g, logits, 1) : op.sigmoid(g, logits);
-}
 
 /** Build the inference graph of a model for one input shape: image → probability (sigmoid, or softmax over K > 1 channels). */
 export function buildInferenceGraph(model: UNetConfig, inputShape: number[]): { graph: Graph; specs: ParamSpec[] } {
   const g = new Graph();
   const image = g.input('image', inputShape);
   const net = buildUNet(g, image, model);
-  const prob = probabilities(g, net.logits);
+  const prob = networkOutput(g, net.logits, model);
   g.output(prob);
   return { graph: g, specs: net.scope.specs };
 }
@@ -67,15 +64,17 @@ export class Trainer {
   static async create(config: TrainerConfig, factory: SessionFactory, initial?: Map<string, Float32Array>): Promise<Trainer> {
     const [n, , ...spatial] = config.batchShape;
     const labelShape = [n!, 1, ...spatial];
+    // StarDist networks: the target holds the object probability and the R distances
+    const targetShape = [n!, config.model.starRays ? 1 + config.model.starRays : 1, ...spatial];
     const inner = await GraphTrainer.create({
       optimizer: config.optimizer, frozen: config.frozen, seed: config.seed, meta: { model: config.model },
       objective: (g, ps) => {
         const image = g.input('image', config.batchShape);
-        const target = g.input('target', labelShape);
+        const target = g.input('target', targetShape);
         const weight = g.input('weight', labelShape);
         config.extension?.prepare?.(g, ps);
         const net = (config.network === 'heatmap' ? buildEncoderHeatmap : buildUNet)(g, image, config.model, ps);
-        const loss = segmentationLoss(g, config.loss, net.logits, target, weight);
+        const loss = config.model.starRays ? starDistLoss(g, net.logits, target, weight) : segmentationLoss(g, config.loss, net.logits, target, weight);
         const extra = config.extension?.loss?.(g, ps);
         return extra ? op.add(g, loss, extra) : loss;
       },

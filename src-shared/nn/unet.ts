@@ -21,6 +21,9 @@ export interface UNetConfig {
   down?: 'strided-conv' | 'maxpool';
   /** per-axis down-sampling factors per level (anisotropic stacks): default 2 on every axis */
   downFactors?: number[][];
+  /** a StarDist network (instances/): outChannels = 1 + starRays; channel 0 is the object
+   * probability's logit, channels 1…starRays the distances to the object's boundary along each ray */
+  starRays?: number;
 }
 
 export const REFERENCE_UNET3D: UNetConfig = { dims: 3, inChannels: 1, outChannels: 1, channels: [16, 32, 64, 128], norm: 'instance' };
@@ -109,6 +112,19 @@ export function buildEncoderHeatmap(g: Graph, input: Value, cfg: UNetConfig, ps:
   const coarse = op.conv(g, deepest, hw, hb);
   const factors = sizeMultiple(cfg);
   return { logits: factors.every((f) => f === 1) ? coarse : op.resize(g, coarse, factors, 'nearest'), encoderFeatures: skips, scope: ps };
+}
+
+/**
+ * What a network hands out, from its logits: probabilities (sigmoid for one channel, softmax over
+ * K > 1), or for a StarDist network the object probability (sigmoid) followed by the distances as
+ * they are (linear, in voxels). The one place every inference graph takes its last step from.
+ */
+export function networkOutput(g: Graph, logits: Value, cfg: Pick<UNetConfig, 'starRays'>): Value {
+  if (cfg.starRays) {
+    const c = logits.shape[1]!;
+    return op.concat(g, [op.sigmoid(g, op.slice(g, logits, [1], [0], [1])), op.slice(g, logits, [1], [1], [c])], 1);
+  }
+  return logits.shape[1]! > 1 ? op.softmax(g, logits, 1) : op.sigmoid(g, logits);
 }
 
 /** The smallest input extent along each axis that the network maps back to the same size. */

@@ -6,7 +6,7 @@
 // (`m0.enc.0.conv1.weight`, `m1.m0.…` for nested means), so one file holds them all.
 import { Graph, type Value } from '../nn/graph.ts';
 import * as op from '../nn/ops.ts';
-import { buildUNet, sizeMultiple } from '../nn/unet.ts';
+import { buildUNet, networkOutput, sizeMultiple } from '../nn/unet.ts';
 import { ParamScope } from '../nn/params.ts';
 import { appendPixelClassifier, pixelClassifierHalo } from '../classic/index.ts';
 import type { Segmenter } from './segmenter.ts';
@@ -17,10 +17,6 @@ import { COORDINATE_CHANNELS } from '../infer/coordinates.ts';
 const TO_PLANES: Record<number, number[]> = { 0: [1, 0, 2, 3], 1: [2, 0, 1, 3], 2: [3, 0, 1, 2] };
 const FROM_PLANES: Record<number, number[]> = { 0: [1, 0, 2, 3], 1: [1, 2, 0, 3], 2: [1, 2, 3, 0] };
 
-function probabilities(g: Graph, logits: Value): Value {
-  return logits.shape[1] === 1 ? op.sigmoid(g, logits) : op.softmax(g, logits, 1);
-}
-
 /** `coordinates`: the voxels' positions [1, 3, d, h, w] where some member wants them (infer/coordinates.ts). */
 function appendSegmenter(g: Graph, input: Value, coordinates: Value | undefined, s: Segmenter, prefix: string, bake: Map<string, Float32Array>): Value {
   const [, C, d, h, w] = input.shape as [number, number, number, number, number];
@@ -28,11 +24,11 @@ function appendSegmenter(g: Graph, input: Value, coordinates: Value | undefined,
     case 'unet': {
       const ps = new ParamScope(g).scope(prefix);
       for (const [name, data] of s.model.params) bake.set(prefix + name, data);
-      if (s.model.config.dims === 3) return probabilities(g, buildUNet(g, input, s.model.config, ps).logits);
+      if (s.model.config.dims === 3) return networkOutput(g, buildUNet(g, input, s.model.config, ps).logits, s.model.config);
       const axis = s.axis ?? 0;
       const volume = op.reshape(g, input, [C, d, h, w]);
       const planes = op.transpose(g, volume, TO_PLANES[axis]!);
-      const prob = probabilities(g, buildUNet(g, planes, s.model.config, ps).logits);
+      const prob = networkOutput(g, buildUNet(g, planes, s.model.config, ps).logits, s.model.config);
       const back = op.transpose(g, prob, FROM_PLANES[axis]!);
       return op.reshape(g, back, [1, back.shape[0]!, d, h, w]);
     }

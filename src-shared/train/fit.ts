@@ -105,13 +105,30 @@ export function scoreValidation(prob: Float32Array, target: Float32Array, weight
   return { dice, perClass };
 }
 
+/**
+ * StarDist outputs and targets [N, 1+R, …] → their object masks (channel 0): predicted probability,
+ * and 1 wherever the target's object probability is above 0. Validation during training scores
+ * these with Dice (cheap, monotone in what matters); instance F1 is measured after training.
+ */
+function objectMasks(prob: Float32Array, target: Float32Array, channels: number, batch: number): [Float32Array, Float32Array] {
+  const S = prob.length / (batch * channels);
+  const p = new Float32Array(batch * S), t = new Float32Array(batch * S);
+  for (let b = 0; b < batch; b++) for (let i = 0; i < S; i++) {
+    p[b * S + i] = prob[b * channels * S + i]!;
+    t[b * S + i] = target[b * channels * S + i]! > 0 ? 1 : 0;
+  }
+  return [p, t];
+}
+
 /** Weighted Dice over the labeled voxels of fixed validation patches. */
 async function validationDice(factory: SessionFactory, model: UNetConfig, params: Map<string, Float32Array>,
   batch: Patch, shape: number[]): Promise<ValidationScore> {
   const session = await factory(exportOnnxModel({ config: model, params, provenance: {} }, shape));
   try {
     const out = await session.run({ image: new Tensor('float32', batch.image, shape) });
-    return scoreValidation(out[session.outputNames[0]!]!.data as Float32Array, batch.target, batch.weight, model.outChannels, shape[0]!);
+    const prob = out[session.outputNames[0]!]!.data as Float32Array;
+    if (model.starRays) return scoreValidation(...objectMasks(prob, batch.target, model.outChannels, shape[0]!), batch.weight, 1, shape[0]!);
+    return scoreValidation(prob, batch.target, batch.weight, model.outChannels, shape[0]!);
   } finally {
     await session.release();
   }

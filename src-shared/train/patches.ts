@@ -17,8 +17,17 @@ export interface PatchSource {
   /** image channels (default 1) */
   channels?: number;
   image: Float32Array;
+  /** one channel, or `targetChannels` planar ones (StarDist: probability, then R distances) */
   target: Float32Array;
   weight: Float32Array;
+  /** target channels (default 1) */
+  targetChannels?: number;
+  /**
+   * For targets whose channels are directions (StarDist's rays): which source channel each patch
+   * channel reads after these flips (z, y, x) and quarter turns, or undefined where the turn cannot
+   * be expressed that way (the draw then keeps the patch unturned and unflipped).
+   */
+  targetChannelOrder?: (flip: readonly [boolean, boolean, boolean], turns: number) => Int32Array | undefined;
 }
 
 export interface PatchOptions {
@@ -80,11 +89,14 @@ export function samplePatch(src: PatchSource, opts: PatchOptions, rand: () => nu
       x0 = around(i % W, W, w, rand);
     }
   }
-  const flip = [opts.flips && (opts.flipZ ?? true) && rand() < 0.5, opts.flips && rand() < 0.5, opts.flips && rand() < 0.5];
-  const turns = opts.rotations && h === w ? Math.floor(rand() * 4) : 0;
+  let flip: [boolean, boolean, boolean] = [!!opts.flips && (opts.flipZ ?? true) && rand() < 0.5, !!opts.flips && rand() < 0.5, !!opts.flips && rand() < 0.5];
+  let turns = opts.rotations && h === w ? Math.floor(rand() * 4) : 0;
+  const Ct = src.targetChannels ?? 1;
+  let order = src.targetChannelOrder?.(flip, turns);
+  if (src.targetChannelOrder && !order) { flip = [false, false, false]; turns = 0; order = src.targetChannelOrder(flip, 0); }
   const n = d * h * w, N = D * H * W;
   // zero-filled: voxels outside the volume stay image 0, target 0, weight 0
-  const out: Patch = { image: new Float32Array(n * C), target: new Float32Array(n), weight: new Float32Array(n) };
+  const out: Patch = { image: new Float32Array(n * C), target: new Float32Array(n * Ct), weight: new Float32Array(n) };
   for (let z = 0; z < d; z++) {
     const sz = z0 + (flip[0] ? d - 1 - z : z);
     if (sz < 0 || sz >= D) continue;
@@ -96,7 +108,8 @@ export function samplePatch(src: PatchSource, opts: PatchOptions, rand: () => nu
       if (sy < 0 || sy >= H || sx < 0 || sx >= W) continue;
       const s = (sz * H + sy) * W + sx, k = (z * h + y) * w + x;
       for (let c = 0; c < C; c++) out.image[c * n + k] = src.image[c * N + s]!;
-      out.target[k] = src.target[s]!; out.weight[k] = src.weight[s]!;
+      for (let c = 0; c < Ct; c++) out.target[c * n + k] = src.target[(order ? order[c]! : c) * N + s]!;
+      out.weight[k] = src.weight[s]!;
     }
   }
   return out;
