@@ -54,8 +54,8 @@ export interface HostOptions {
   memoryBudgetBytes?: number;
 }
 
-/** What the app holds per voxel beside the image: labels, probabilities, training's float copies. */
-const APP_WORKING_BYTES_PER_VOXEL = 24;
+/** What the app holds per voxel beside the image: labels, probabilities, training's float copies, object ids (drawn and found) and marked regions. */
+const APP_WORKING_BYTES_PER_VOXEL = 33;
 
 interface Training { runId: number; worker?: Worker; inference?: InferenceHandle; stopped: boolean }
 

@@ -111,6 +111,7 @@ function onEvent(e: HostEvent): void {
     ui.train.running = false;
     ui.train.fraction = 1;
     ui.train.phase = 'done';
+    ui.train.eta = null;
     const found = e.state.instancePrediction;
     const objects = ui.train.kind === 'instances' && found;
     ui.train.message = objects ? `Objects found: ${found.objects}.` : 'Prediction updated.';
