@@ -8,8 +8,7 @@ import { readVolume } from '../src-shared/io/index.ts';
 import { createRuntime } from '../src-main/runtime.ts';
 import { trainInstances, predictInstancesWith } from '../src-shared/instances/train/index.ts';
 import { importOnnxModel } from '../src-shared/nn/model-file.ts';
-import { evaluateInstances } from '../src-shared/eval/instance-matching.ts';
-import { measureObjects } from '../src-shared/eval/object-table.ts';
+import { leftAnnotation, scoreRight } from './instance-protocol.ts';
 import { dataPath } from '../test/shared-data.ts';
 
 const arg = (k: string) => { const i = process.argv.indexOf(`--${k}`); return i > 0 ? process.argv[i + 1] : undefined; };
@@ -17,10 +16,7 @@ const image = await readVolume(dataPath('nuclei2d/image.tif'));
 const truth = (await readVolume(dataPath('nuclei2d/instances.tif'))).data as Uint16Array;
 const [, H, W] = image.shape;
 const shape: [number, number, number] = [1, H, W];
-const left = new Set(measureObjects(truth, shape).filter((r) => r.centroid[2] < W / 2).map((r) => r.id));
-const drawn = truth.map((id) => (left.has(id) ? id : 0));
-const annotated = Uint8Array.from(truth, (id, i) => (i % W < W / 2 || left.has(id) ? 1 : 0));
-const rightHalf = Uint8Array.from({ length: H * W }, (_, i) => (i % W >= W / 2 ? 1 : 0));
+const { drawn, annotated, scored } = leftAnnotation(truth, shape, W / 2);
 const bundled = 'resources/models/nuclei-2d.onnx';
 const mode = arg('mode') ?? 'both';
 const modes = (mode === 'both' ? ['scratch', 'finetune'] : [mode]).filter((m) => m === 'scratch' || existsSync(bundled)) as ('scratch' | 'finetune')[];
@@ -33,11 +29,8 @@ for (const m of modes) {
   });
   const trainSeconds = (performance.now() - t0) / 1000;
   const p = await predictInstancesWith(factory, r.model, image.data, 1, shape);
-  const ev = evaluateInstances(truth, p.labels, shape, { mask: rightHalf });
-  const at = (tau: number) => ev.perThreshold.find((s) => Math.abs(s.tau - tau) < 1e-9)!;
   console.log(JSON.stringify({
-    bench: 'nuclei2d-instances', mode: m, f1_at_05: +at(0.5).f1.toFixed(3), precision: +at(0.5).precision.toFixed(3), recall: +at(0.5).recall.toFixed(3),
-    ap_at_05: +at(0.5).ap.toFixed(3), f1_at_07: +at(0.7).f1.toFixed(3), truth_right: ev.truthObjects, predicted_right: ev.predObjects,
+    bench: 'nuclei2d-instances', mode: m, ...scoreRight(truth, p.labels, shape, scored),
     train_objects: r.report.trainObjects, validation_objects: r.report.validationObjects, validation_f1: +r.report.validationF1.toFixed(3),
     prob_threshold: r.report.probThreshold, nms_threshold: r.report.nmsThreshold, steps: r.report.steps,
     train_seconds: +trainSeconds.toFixed(1), predict_seconds: +(p.networkSeconds + (p.timings.candidates + p.timings.nms + p.timings.rasterise) / 1000).toFixed(2),

@@ -36,7 +36,13 @@ export function loadWeightPrior(nameOrPath: string): WeightPrior {
   return decodeWeightPrior(readFileSync(resolveBundled(nameOrPath, '.dwp', 'weight prior', listWeightPriors())));
 }
 
-/** Every bundled model by name: the fine-tuning candidates of `auto`. */
+/** Every bundled segmentation model by name: the fine-tuning candidates of `auto` (instance models are not). */
 export function loadBundled(): { name: string; model: ModelFile }[] {
-  return listPretrained().map((name) => ({ name, model: loadPretrained(name) }));
+  return listPretrained().map((name) => ({ name, model: loadPretrained(name) })).filter(({ model }) => !model.config.starRays);
+}
+
+/** The bundled instance model for 2D images or 3D stacks (nuclei-2d / nuclei-3d), when installed. */
+export function bundledInstanceModel(dims: 2 | 3): { name: string; model: ModelFile } | undefined {
+  const name = `nuclei-${dims}d`;
+  return listPretrained().includes(name) ? { name, model: loadPretrained(name) } : undefined;
 }

@@ -41,6 +41,23 @@ function candidates(): string[] {
   return (order[process.platform] ?? []).filter((p) => bundled.has(p) || p === 'dml' || p === 'coreml');
 }
 
+/**
+ * Why a provider is not worth trying here, before trying it. WebGPU on Linux runs on Vulkan:
+ * without the Vulkan loader Dawn prints a native warning with a stack-like trace on stderr and
+ * then fails, which a user should never see.
+ */
+function skipReason(provider: string): string | undefined {
+  if (provider === 'webgpu' && process.platform === 'linux' && !vulkanLoaderPresent()) return 'no Vulkan loader (libvulkan.so.1) on this machine';
+  return undefined;
+}
+
+/** Whether libvulkan.so.1 is where the dynamic loader looks (LD_LIBRARY_PATH, the usual lib folders). */
+export function vulkanLoaderPresent(): boolean {
+  const dirs = [...(process.env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean),
+    `/usr/lib/${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux-gnu`, `/lib/${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux-gnu`, '/usr/lib64', '/usr/lib', '/usr/local/lib'];
+  return dirs.some((d) => existsSync(join(d, 'libvulkan.so.1')));
+}
+
 export function providerFilesPresent(name: string): boolean {
   const dir = dirname(require.resolve('onnxruntime-node/package.json'));
   const lib = join(dir, 'bin', 'napi-v6', process.platform, process.arch, `libonnxruntime_providers_${name}.so`);
@@ -92,6 +109,12 @@ export function createRuntime(opts: RuntimeOptions = {}): { factory: SessionFact
       }
     }
     for (const provider of [...candidates(), 'cpu']) {
+      const skip = skipReason(provider);
+      if (skip) {
+        report.fallbacks.push({ provider, reason: skip });
+        log(`device: ${provider} unavailable (${skip})`);
+        continue;
+      }
       try {
         const session = await create(model, provider);
         chosen = provider;

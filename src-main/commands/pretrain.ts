@@ -6,6 +6,8 @@ import { resolve } from 'node:path';
 import { PRETRAIN_RECIPES, PRIOR_RECIPES, pretrain, type PretrainRecipe, type PriorRecipe } from '../../src-shared/train/pretrain.ts';
 import { fitWeightPrior, encodeWeightPrior } from '../../src-shared/train/dwp/prior.ts';
 import { exportOnnxModel } from '../../src-shared/nn/model-file.ts';
+import { NUCLEI_RECIPES, pretrainNuclei, type NucleiRecipe } from '../../src-shared/instances/train/pretrain-nuclei.ts';
+import { instanceModelBytes } from '../../src-shared/instances/train/model-bytes.ts';
 import { LumenError } from '../../src-shared/errors.ts';
 import type { SessionFactory } from '../../src-shared/nn/session.ts';
 import { createRuntime, type DeviceChoice } from '../runtime.ts';
@@ -21,7 +23,7 @@ export const usage = `usage: lumen pretrain [NAME …] [--steps N] [--samples N]
 
 export async function run(argv: string[]): Promise<number> {
   const args = parseArgs(argv);
-  const known = [...PRETRAIN_RECIPES, ...PRIOR_RECIPES].map((r) => r.name);
+  const known = [...PRETRAIN_RECIPES, ...NUCLEI_RECIPES, ...PRIOR_RECIPES].map((r) => r.name);
   const names = args.positional.length ? args.positional : known;
   for (const name of names) if (!known.includes(name)) throw new LumenError('bad-input', `no pretraining recipe '${name}'; known: ${known.join(', ')}`);
   const outDir = resolve(flag(args, 'out-dir') ?? MODELS_DIR);
@@ -34,7 +36,10 @@ export async function run(argv: string[]): Promise<number> {
   for (const name of names) {
     const started = performance.now();
     const model = PRETRAIN_RECIPES.find((r) => r.name === name);
-    const result = model ? await trainModel(model, run, runtime, outDir) : await fitPrior(PRIOR_RECIPES.find((r) => r.name === name)!, run, runtime.factory, outDir);
+    const nuclei = NUCLEI_RECIPES.find((r) => r.name === name);
+    const result = model ? await trainModel(model, run, runtime, outDir)
+      : nuclei ? await trainNuclei(nuclei, run, runtime, outDir)
+        : await fitPrior(PRIOR_RECIPES.find((r) => r.name === name)!, run, runtime.factory, outDir);
     console.log(JSON.stringify({ name, ...result, seconds: Math.round((performance.now() - started) / 1000), device: runtime.report().used }));
   }
   return 0;
@@ -58,6 +63,16 @@ async function trainModel(recipe: PretrainRecipe, run: RunOptions, runtime: Retu
   const seconds = Math.round((performance.now() - started) / 1000);
   writeFileSync(path, exportOnnxModel({ config: recipe.model, params: model.params, provenance: { ...model.provenance, seconds, device: runtime.report().used } }, inputShape));
   return { path, steps: model.fit.steps, validationDice: model.fit.bestValidationDice };
+}
+
+async function trainNuclei(recipe: NucleiRecipe, run: RunOptions, runtime: ReturnType<typeof createRuntime>, outDir: string) {
+  const started = performance.now();
+  const bar = new ProgressBar(recipe.name, run.steps ?? recipe.steps);
+  const r = await pretrainNuclei(runtime.factory, recipe, { steps: run.steps, samples: run.samples, seed: run.seed, onStep: (step, _total, loss) => bar.update(step, `loss ${loss.toFixed(3)}`) });
+  const path = resolve(outDir, `${recipe.name}.onnx`);
+  const seconds = Math.round((performance.now() - started) / 1000);
+  writeFileSync(path, instanceModelBytes({ ...r.model, provenance: { ...r.model.provenance, seconds, device: runtime.report().used } }));
+  return { path, steps: r.steps, syntheticValidationF1: +r.validationF1.toFixed(3) };
 }
 
 /** Sources come from the output folder where they are there (a fresh `pretrain` fits on fresh models), else the shipped ones. */

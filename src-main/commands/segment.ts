@@ -11,6 +11,7 @@ import { predictSegmenter } from '../../src-shared/segmenter/predict.ts';
 import { createRuntime, type DeviceChoice } from '../runtime.ts';
 import { parseArgs, flag, numberFlag, requiredFlag } from '../args.ts';
 import { loadLabeledInput } from '../labeled-input.ts';
+import { instanceUsage, segmentInstancesCommand } from '../instance-commands.ts';
 import { runSegmenterStrategy } from '../strategy-runner.ts';
 import { strategyOptionsFromArgs, strategyOptionsUsage } from '../strategy-options.ts';
 
@@ -23,10 +24,12 @@ export const usage = (): string => `usage: lumen segment --image IMG --labels SP
 ${strategyOptionsUsage()}
   [--out-scale 1|255]      the value written for the class (binary; several classes are written as painted)
   [--prob]                 write float32 probabilities instead (one channel per class when several)
-  [--save-model FILE.onnx] also keep the trained model`;
+  [--save-model FILE.onnx] also keep the trained model
+${instanceUsage()}`;
 
 export async function run(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, ['prob']);
+  const args = parseArgs(argv, ['prob', 'instances']);
+  if (flag(args, 'instances')) return segmentInstancesCommand(args);
   const started = performance.now();
   const out = requiredFlag(args, 'out');
   checkVolumeOutput(out); // a typo in --out fails now, not after training

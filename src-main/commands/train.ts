@@ -5,6 +5,7 @@ import { LumenError } from '../../src-shared/errors.ts';
 import { createRuntime, type DeviceChoice } from '../runtime.ts';
 import { parseArgs, flag, requiredFlag } from '../args.ts';
 import { loadLabeledInput } from '../labeled-input.ts';
+import { instanceUsage, trainInstancesCommand } from '../instance-commands.ts';
 import { runSegmenterStrategy } from '../strategy-runner.ts';
 import { strategyOptionsFromArgs, strategyOptionsUsage } from '../strategy-options.ts';
 import type { LabeledVolume } from '../../src-shared/train/dataset.ts';
@@ -13,10 +14,12 @@ export const summary = 'train a model on images with sparse or dense labels and 
 
 export const usage = (): string => `usage: lumen train --image IMG --labels LAB [--image IMG2 --labels LAB2 …] --out MODEL.onnx
   labels sparse or dense, 0 unlabeled, 1 background, 2… the classes; RGB images train on 3 channels
-${strategyOptionsUsage()}`;
+${strategyOptionsUsage()}
+${instanceUsage()}`;
 
 export async function run(argv: string[]): Promise<number> {
-  const args = parseArgs(argv);
+  const args = parseArgs(argv, ['instances']);
+  if (flag(args, 'instances')) return trainInstancesCommand(args);
   const started = performance.now();
   const images = args.flags.get('image') ?? [], labels = args.flags.get('labels') ?? [];
   if (images.length === 0 || images.length !== labels.length) throw new LumenError('bad-input', 'give one --labels for each --image');

@@ -7,6 +7,7 @@ export { drawTube, drawSegments, makeGrid, segmentDistance, type TubeGrid, type 
 export { vesselTree2d, vesselTree3d, growTree, type Branch, type RootSpec, type TubeSample, type VesselTreeOptions } from './trees.ts';
 export { neuriteTubes3d, type NeuriteOptions, type NeuriteSample } from './neurites.ts';
 export { nucleiBlobs2d, nucleiBlobs3d, type Blob, type BlobOptions, type BlobSample } from './blobs.ts';
+export { nucleiImage, touchingFraction, type NucleiImage, type NucleiImageOptions } from './nuclei-image.ts';
 export {
   twoPhoton, lightSheet, mriAngio, fundus2d,
   type TwoPhotonOptions, type LightSheetOptions, type MriAngioOptions, type FundusOptions, type FundusImage,
