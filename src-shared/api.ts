@@ -150,6 +150,8 @@ export interface AppInfo {
   sample: { name: string; shape: [number, number, number] } | null;
   recent: ProjectSummary[];
   device: DeviceInfo;
+  /** bundled instance models installed (nuclei-2d, nuclei-3d): what instance training starts from by default */
+  bundledInstanceModels: string[];
 }
 
 /** One label edit as the user made it; the host turns it into a delta and commits it. */
@@ -178,7 +180,12 @@ export type InstanceOp =
 /** The result of an instance edit, undo, redo or import: the delta (encodeInstanceDelta bytes) to apply, and the object it drew. */
 export interface InstanceChange { delta: Uint8Array | null; direction: 'forward' | 'backward'; instances: InstancesMeta; id: number | null }
 
-export interface InstanceTrainRequest { effort: Effort; device: DeviceChoice; pretrainedModelId?: number }
+/**
+ * Where instance training starts: 'auto' (default) fine-tunes the bundled nuclei model where one is
+ * installed and also trains a new network, keeping the one that scores better on held-out objects;
+ * 'scratch' a new network only; `pretrainedModelId` fine-tunes that instance model of the project.
+ */
+export interface InstanceTrainRequest { effort: Effort; device: DeviceChoice; start?: 'auto' | 'scratch'; pretrainedModelId?: number }
 
 /** The result of an edit, undo or redo: the delta (src-shared/labels encodeDelta bytes) to apply. */
 export interface LabelChange { delta: Uint8Array | null; direction: 'forward' | 'backward'; labels: LabelsMeta }
@@ -353,8 +360,8 @@ export const REQUEST_SCHEMAS: Record<Method, Schema> = {
   'instances.import': { obj: { file: HANDLE } },
   'instances.readPrediction': EMPTY,
   'instances.train': {
-    obj: { effort: { enum: ['quick', 'normal', 'thorough'] }, device: { enum: ['auto', 'gpu', 'cpu'] }, pretrainedModelId: 'int' },
-    optional: ['pretrainedModelId'],
+    obj: { effort: { enum: ['quick', 'normal', 'thorough'] }, device: { enum: ['auto', 'gpu', 'cpu'] }, start: { enum: ['auto', 'scratch'] }, pretrainedModelId: 'int' },
+    optional: ['start', 'pretrainedModelId'],
   },
   'export.instances': { obj: { what: { enum: ['drawn', 'predicted'] }, format: { enum: ['tiff', 'nifti'] } } },
   'export.objects': { obj: { what: { enum: ['drawn', 'predicted'] } } },

@@ -271,10 +271,10 @@ export class InstanceService {
     }
     const layerRevision = store.instanceLayerInfo(dl.layerId).revision;
     const steps = Math.max(2, Math.round(INSTANCE_STEPS[r.effort] * (this.ctx.effortScale ?? 1)));
-    const runId = store.startRun({ config: { kind: 'instances', strategy: 'instances', effort: r.effort, device: r.device, steps, objects: dl.counts.objects, layerRevision, markedVoxels: dl.layer.markedVoxels, pretrainedModelId: r.pretrainedModelId ?? null } });
+    const runId = store.startRun({ config: { kind: 'instances', strategy: 'instances', start: r.pretrainedModelId !== undefined ? 'model' : r.start ?? 'auto', effort: r.effort, device: r.device, steps, objects: dl.counts.objects, layerRevision, markedVoxels: dl.layer.markedVoxels, pretrainedModelId: r.pretrainedModelId ?? null } });
     const job: InstanceTrainJob = {
       project: store.path, volumeId: dl.volumeId, layerId: dl.layerId, steps, seed: 0, device: runtimeDevice(r.device),
-      ...(pretrained ? { pretrained } : {}), ...(this.ctx.threads ? { threads: this.ctx.threads } : {}),
+      start: pretrained ? 'model' : r.start ?? 'auto', ...(pretrained ? { pretrained } : {}), ...(this.ctx.threads ? { threads: this.ctx.threads } : {}),
     };
     const t: Training = { runId, stopped: false };
     this.training = t;
@@ -327,7 +327,7 @@ export class InstanceService {
       name: `objects run ${t.runId}`, onnx: m.model, config: { kind: 'instances', ...m.report },
       provenance: {
         kind: 'instances', strategy: `instances-${report.mode ?? 'scratch'}`, report: m.report, validationF1: report.validationF1 ?? null,
-        image: vol.name, layerRevision: c.layerRevision, device: m.device, trainedAt: new Date().toISOString(), warnings: m.warnings,
+        image: vol.name, layerRevision: c.layerRevision, device: m.device, trainedAt: new Date().toISOString(), warnings: m.warnings, ...(m.from ? { from: m.from } : {}),
       },
     });
     const [d, h, w] = vol.shape;

@@ -7,7 +7,9 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { ProjectStore } from '../store/index.ts';
 import { createRuntime, type DeviceChoice } from '../runtime.ts';
-import { trainInstanceModel, predictInstances, type InstanceTrainingData } from '../../src-shared/instances/train/index.ts';
+import { trainInstances, predictInstancesWith, instanceModelBytes, type InstanceTrainingData } from '../../src-shared/instances/train/index.ts';
+import { importOnnxModel, type ModelFile } from '../../src-shared/nn/model-file.ts';
+import { bundledInstanceModel } from '../pretrained.ts';
 import { annotatedMask } from '../../src-shared/labels/index.ts';
 import { volumeToPlanar } from '../../src-shared/train/volume-convert.ts';
 import { isLumenError, LumenError } from '../../src-shared/errors.ts';
@@ -19,7 +21,12 @@ export interface InstanceTrainJob {
   steps: number;
   seed: number;
   device: DeviceChoice;
-  /** an instance model file to fine-tune */
+  /**
+   * 'auto': fine-tune the bundled nuclei model where installed and train a new network, keep the
+   * better (the CLI's default); 'scratch': a new network; 'model': fine-tune `pretrained`
+   */
+  start: 'auto' | 'scratch' | 'model';
+  /** an instance model file to fine-tune ('model') */
   pretrained?: Uint8Array;
   threads?: number;
 }
@@ -31,6 +38,8 @@ export interface InstanceTrainDone {
   count: number;
   device: string;
   warnings: string[];
+  /** the model fine-tuned, when the kept network started from one */
+  from?: string;
 }
 
 const port = parentPort!;
@@ -52,17 +61,24 @@ async function main(job: InstanceTrainJob): Promise<void> {
   }
   const runtime = createRuntime({ device: job.device, threads: job.threads, background: true }); // the UI shares these cores
   const warnings: string[] = [];
-  const trained = await trainInstanceModel(runtime.factory, data, {
-    steps: job.steps, seed: job.seed, shouldStop: () => stop, ...(job.pretrained ? { pretrained: job.pretrained } : {}),
+  let pretrained: { name: string; model: ModelFile } | undefined;
+  if (job.start === 'model' && job.pretrained) pretrained = { name: 'a project model', model: importOnnxModel(job.pretrained) };
+  else if (job.start === 'auto') pretrained = bundledInstanceModel(data.shape[0] === 1 ? 2 : 3);
+  const trained = await trainInstances(runtime.factory, data, {
+    steps: job.steps, seed: job.seed, shouldStop: () => stop,
+    ...(pretrained ? { pretrained: pretrained.model, mode: job.start === 'model' ? 'finetune' as const : 'auto' as const } : {}),
     onStep: (step, steps, loss, phase) => port.postMessage({ type: 'progress', progress: { stage: 'train', phase: `${phase} instances`, step, steps, loss } }),
     onWarning: (m) => warnings.push(m),
   });
   if (stop) throw new LumenError('cancelled', 'training was stopped');
-  const found = await predictInstances(runtime.factory, trained.model, data.image, data.channels, data.shape, {
+  const found = await predictInstancesWith(runtime.factory, trained.model, data.image, data.channels, data.shape, {
     onProgress: (done, total) => port.postMessage({ type: 'progress', progress: { stage: 'predict', phase: 'finding objects', step: done, steps: total } }),
   });
   if (stop) throw new LumenError('cancelled', 'training was stopped');
-  const done: InstanceTrainDone = { model: trained.model, report: { ...trained.report }, labels: found.labels, count: found.count, device: runtime.report().used, warnings };
+  const done: InstanceTrainDone = {
+    model: instanceModelBytes(trained.model), report: { ...trained.report }, labels: found.labels, count: found.count, device: runtime.report().used, warnings,
+    ...(trained.report.mode === 'finetune' && pretrained ? { from: pretrained.name } : {}),
+  };
   port.postMessage({ type: 'done', ...done }, [found.labels.buffer as ArrayBuffer]);
 }
 

@@ -31,6 +31,7 @@ import { startInference, type InferenceHandle } from '../inference-service.ts';
 import { detectDevices, runtimeDevice } from './devices.ts';
 import { FileRegistry } from './files.ts';
 import { InstanceService } from './instance-service.ts';
+import { listPretrained } from '../pretrained.ts';
 import type { TrainJob } from './train-worker.ts';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
@@ -180,6 +181,7 @@ export class LumenHost {
   private info(): AppInfo {
     return {
       version: '0.1.0', transport: this.opts.transport, recent: this.recent(), device: detectDevices(),
+      bundledInstanceModels: listPretrained().filter((n) => /^nuclei-[23]d$/.test(n)),
       sample: existsSync(SAMPLE_IMAGE) ? { name: 'VesselNN two-photon vessels (crop)', shape: [15, 128, 128] } : null,
     };
   }

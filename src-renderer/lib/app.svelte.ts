@@ -71,7 +71,8 @@ export const ui = $state({
     message: '',
     /** what the running (or last) run trains: a class segmenter or an instance model */
     kind: 'classes' as LabelMode,
-    instancePretrainedModelId: null as number | null,
+    /** where instance training starts: 'auto' (the bundled nuclei model where installed, and a new network: the better is kept), 'scratch', or a project instance model's id */
+    instanceStart: 'auto' as 'auto' | 'scratch' | number,
   },
 });
 
@@ -518,8 +519,9 @@ export async function startInstanceTraining(): Promise<void> {
   t.loss = []; t.dice = []; t.message = ''; t.fraction = 0; t.phase = 'starting'; t.eta = null; t.kind = 'instances';
   try {
     t.running = true;
+    const start = t.instanceStart;
     const r = await client.call('instances.train', {
-      effort: t.effort, device: t.device, ...(t.instancePretrainedModelId !== null ? { pretrainedModelId: t.instancePretrainedModelId } : {}),
+      effort: t.effort, device: t.device, ...(typeof start === 'number' ? { pretrainedModelId: start } : { start }),
     });
     t.runId = r.runId;
   } catch (e) {

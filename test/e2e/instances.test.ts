@@ -155,6 +155,8 @@ describe('instance mode in the browser (npm run serve + chromium)', () => {
   it('trains instances with progress and shows the objects found, coloured, with their count', async () => {
     await page.getByTestId('tab-train').click();
     await page.getByTestId('effort').selectOption('quick');
+    // a new network only, also where a bundled nuclei model is installed (fine-tuning it as well would double the time)
+    if (await page.locator('[data-testid=instance-start] option[value=scratch]').count()) await page.getByTestId('instance-start').selectOption('scratch');
     await page.getByTestId('train-instances').click();
     await page.getByTestId('train-progress').waitFor({ timeout: 30_000 });
     mkdirSync(join(ROOT, 'test-output/screenshots'), { recursive: true });
