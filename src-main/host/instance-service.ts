@@ -9,7 +9,7 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { EFFORT_FACTOR, type FileHandle, type HostEvent, type InstanceChange, type InstanceData, type InstanceOp, type InstancePredictionMeta, type InstancesMeta, type InstanceTrainRequest, type Download, type ExportFormat } from '../../src-shared/api.ts';
+import { type FileHandle, type HostEvent, type InstanceChange, type InstanceData, type InstanceOp, type InstancePredictionMeta, type InstancesMeta, type InstanceTrainRequest, type Download, type ExportFormat } from '../../src-shared/api.ts';
 import { LumenError } from '../../src-shared/errors.ts';
 import { readVolume, writeVolume } from '../../src-shared/io/index.ts';
 import {
@@ -28,7 +28,6 @@ const WORKER_ENTRY = new URL('./instance-train-worker.ts', import.meta.url).href
 
 /** Training steps per effort at effort scale 1 (the engine's own default is 600 for 2D, 400 for 3D). */
 const INSTANCE_STEPS: Record<InstanceTrainRequest['effort'], number> = { quick: 60, normal: 400, thorough: 1200 };
-void EFFORT_FACTOR;
 
 export interface InstanceContext {
   store(): ProjectStore;
@@ -184,7 +183,7 @@ export class InstanceService {
   edit(op: InstanceOp): InstanceChange {
     const dl = this.drawnLayer();
     const layer = dl.layer;
-    const [Z, Y, X] = layer.shape;
+    const [, Y, X] = layer.shape;
     const newId = () => { const m = dl.counts.maxId; return m < MAX_INSTANCE_ID ? m + 1 : nextInstanceId(layer); };
     const brush = (r: number) => { if (r > 64) throw new LumenError('bad-input', 'the brush is at most 64 voxels wide'); };
     switch (op.kind) {
@@ -217,7 +216,6 @@ export class InstanceService {
       case 'region': {
         const a = planeToVolume(op.axis, op.index, Math.round(op.from[0]), Math.round(op.from[1]));
         const b = planeToVolume(op.axis, op.index, Math.round(op.to[0]), Math.round(op.to[1]));
-        void Z;
         return this.commit(markAnnotatedBox(layer, a, b, op.value), op.value ? 'mark annotated' : 'unmark annotated');
       }
       case 'clear-regions':
@@ -281,7 +279,7 @@ export class InstanceService {
     const started = performance.now();
     let phase = '', phaseStart = started, stepNo = 0;
     const pending: { step: number; loss: number; extra?: Record<string, unknown> }[] = [];
-    const flush = () => { if (pending.length && this.ctx.store() === store) store.appendRunSteps(runId, pending.splice(0)); };
+    const flush = () => { if (pending.length && this.isOpen(store)) store.appendRunSteps(runId, pending.splice(0)); };
     const fail = (message: string, cancelled: boolean) => {
       if (this.training !== t) return;
       this.training = null;
@@ -318,7 +316,8 @@ export class InstanceService {
 
   private finish(t: Training, store: ProjectStore, m: InstanceTrainDone, c: { started: number; layerRevision: number; flush: () => void }): void {
     if (t.stopped) throw new LumenError('cancelled', 'training was stopped');
-    if (this.training !== t || this.ctx.store() !== store) return;
+    if (this.training !== t) return;
+    if (!this.isOpen(store)) throw new LumenError('cancelled', 'the project was closed');
     c.flush();
     const volumeId = this.requireVolume();
     const vol = store.volumeInfo(volumeId);
@@ -336,6 +335,11 @@ export class InstanceService {
     store.finishRun(t.runId, { status: 'finished', modelId, metrics: { strategy: 'instances', kind: 'instances', validationF1: report.validationF1 ?? null, objects: m.count, seconds, device: m.device, report: m.report } });
     this.training = null;
     this.ctx.emit({ type: 'train.done', runId: t.runId, state: this.ctx.state() as never });
+  }
+
+  /** `store` is still the open project (false once it was closed or another opened). */
+  private isOpen(store: ProjectStore): boolean {
+    try { return this.ctx.store() === store; } catch { return false; }
   }
 
   stop(): void {
