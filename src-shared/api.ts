@@ -48,6 +48,28 @@ export interface LabelsMeta {
 
 export interface PredictionMeta { volumeId: number; name: string; modelId: number | null; createdAt: string }
 
+/** The objects drawn on the image in instance mode (one id per object, 0 = nothing drawn). */
+export interface InstancesMeta {
+  /** the drawn layer in the project; null until the first edit or import */
+  layerId: number | null;
+  shape: [number, number, number];
+  revision: number;
+  canUndo: boolean;
+  canRedo: boolean;
+  /** objects drawn (distinct ids) */
+  objects: number;
+  /** the id the next new object gets */
+  nextId: number;
+  /** voxels marked as fully annotated; 0 = none marked, so the whole image counts as annotated */
+  markedVoxels: number;
+}
+
+/** The objects the newest instance model found in the image. */
+export interface InstancePredictionMeta { layerId: number; modelId: number | null; objects: number; createdAt: string }
+
+/** An instance layer's voxels: ids as uint32 (little-endian), the fully-annotated regions as 0/1 bytes. */
+export interface InstanceData { shape: [number, number, number]; ids: Uint8Array; annotated: Uint8Array | null; objects: number }
+
 export interface ModelMeta {
   id: number;
   name: string;
@@ -63,6 +85,10 @@ export interface ModelMeta {
   heldOutVoxels: Record<string, number> | null;
   /** some class has too few held-out voxels for its Dice to mean much: say so instead of a bare 1.000 */
   tooFewToJudge: boolean;
+  /** what it segments: classes (a segmenter) or objects (an instance model) */
+  kind: 'classes' | 'instances';
+  /** instance models: F1 at IoU 0.5 on held-out objects */
+  validationF1: number | null;
 }
 
 /** One candidate of an `auto` run, from its report. */
@@ -108,6 +134,9 @@ export interface ProjectState {
   volume: VolumeMeta | null;
   labels: LabelsMeta | null;
   prediction: PredictionMeta | null;
+  /** instance mode: the objects drawn, and those the newest instance model found */
+  instances: InstancesMeta | null;
+  instancePrediction: InstancePredictionMeta | null;
   models: ModelMeta[];
   runs: RunMeta[];
   experiments: ExperimentMeta[];
@@ -121,6 +150,8 @@ export interface AppInfo {
   sample: { name: string; shape: [number, number, number] } | null;
   recent: ProjectSummary[];
   device: DeviceInfo;
+  /** bundled instance models installed (nuclei-2d, nuclei-3d): what instance training starts from by default */
+  bundledInstanceModels: string[];
 }
 
 /** One label edit as the user made it; the host turns it into a delta and commits it. */
@@ -130,6 +161,31 @@ export type LabelOp =
   | { kind: 'flood'; axis: Axis; index: number; seed: [number, number]; value: number; low: number; high: number }
   | { kind: 'copy-slice'; axis: Axis; index: number; direction: 1 | -1 }
   | { kind: 'accept-prediction'; axis: Axis; index: number; seed: [number, number]; value: number };
+
+/**
+ * One edit of the drawn objects. 'paint' extends object `id`, 'paint-new' and 'fill' draw a new
+ * object (the host gives it the next free id); painting never covers another object. 'region'
+ * marks (value 1) or unmarks (0) a rectangle on a plane as fully annotated.
+ */
+export type InstanceOp =
+  | { kind: 'paint'; axis: Axis; index: number; points: [number, number][]; radius: number; id: number }
+  | { kind: 'paint-new'; axis: Axis; index: number; points: [number, number][]; radius: number }
+  | { kind: 'erase'; axis: Axis; index: number; points: [number, number][]; radius: number }
+  | { kind: 'fill'; axis: Axis; index: number; seed: [number, number]; low: number; high: number }
+  | { kind: 'merge'; into: number; from: number }
+  | { kind: 'delete'; id: number }
+  | { kind: 'region'; axis: Axis; index: number; from: [number, number]; to: [number, number]; value: 0 | 1 }
+  | { kind: 'clear-regions' };
+
+/** The result of an instance edit, undo, redo or import: the delta (encodeInstanceDelta bytes) to apply, and the object it drew. */
+export interface InstanceChange { delta: Uint8Array | null; direction: 'forward' | 'backward'; instances: InstancesMeta; id: number | null }
+
+/**
+ * Where instance training starts: 'auto' (default) fine-tunes the bundled nuclei model where one is
+ * installed and also trains a new network, keeping the one that scores better on held-out objects;
+ * 'scratch' a new network only; `pretrainedModelId` fine-tunes that instance model of the project.
+ */
+export interface InstanceTrainRequest { effort: Effort; device: DeviceChoice; start?: 'auto' | 'scratch'; pretrainedModelId?: number }
 
 /** The result of an edit, undo or redo: the delta (src-shared/labels encodeDelta bytes) to apply. */
 export interface LabelChange { delta: Uint8Array | null; direction: 'forward' | 'backward'; labels: LabelsMeta }
@@ -170,6 +226,19 @@ export interface Api {
   'models.importOnnx': { req: { file: FileHandle }; res: ModelMeta };
   'experiments.import': { req: { file: FileHandle }; res: ExperimentMeta };
   'export.volume': { req: { what: 'labels' | 'prediction'; format: ExportFormat }; res: Download };
+  /** instance mode: the drawn objects (and regions), edits on them, undo/redo, an imported label image */
+  'instances.read': { req: Record<string, never>; res: InstanceData };
+  'instances.edit': { req: { op: InstanceOp }; res: InstanceChange };
+  'instances.undo': { req: Record<string, never>; res: InstanceChange };
+  'instances.redo': { req: Record<string, never>; res: InstanceChange };
+  'instances.import': { req: { file: FileHandle }; res: InstanceChange };
+  /** the objects the newest instance model found */
+  'instances.readPrediction': { req: Record<string, never>; res: InstanceData };
+  /** trains an instance model on the drawn objects in a worker, then finds the objects in the whole image (train.* events) */
+  'instances.train': { req: InstanceTrainRequest; res: { runId: number } };
+  /** the drawn or found objects as a label image (uint16, or uint32 beyond 65535 ids), or their measurements as CSV */
+  'export.instances': { req: { what: 'drawn' | 'predicted'; format: ExportFormat }; res: Download };
+  'export.objects': { req: { what: 'drawn' | 'predicted' }; res: Download };
 }
 
 export type Method = keyof Api;
@@ -268,7 +337,44 @@ export const REQUEST_SCHEMAS: Record<Method, Schema> = {
   'models.importOnnx': { obj: { file: HANDLE } },
   'experiments.import': { obj: { file: HANDLE } },
   'export.volume': { obj: { what: { enum: ['labels', 'prediction'] }, format: { enum: ['tiff', 'nifti'] } } },
+  'instances.read': EMPTY,
+  'instances.edit': {
+    obj: {
+      op: {
+        oneOf: 'kind',
+        cases: {
+          paint: { obj: { axis: AXIS, index: 'int', points: { arr: POINT2, max: 100_000, min: 1 }, radius: 'number', id: 'int' } },
+          'paint-new': { obj: { axis: AXIS, index: 'int', points: { arr: POINT2, max: 100_000, min: 1 }, radius: 'number' } },
+          erase: { obj: { axis: AXIS, index: 'int', points: { arr: POINT2, max: 100_000, min: 1 }, radius: 'number' } },
+          fill: { obj: { axis: AXIS, index: 'int', seed: POINT2, low: 'number', high: 'number' } },
+          merge: { obj: { into: 'int', from: 'int' } },
+          delete: { obj: { id: 'int' } },
+          region: { obj: { axis: AXIS, index: 'int', from: POINT2, to: POINT2, value: { enum: [0, 1] } } },
+          'clear-regions': { obj: {} },
+        },
+      },
+    },
+  },
+  'instances.undo': EMPTY,
+  'instances.redo': EMPTY,
+  'instances.import': { obj: { file: HANDLE } },
+  'instances.readPrediction': EMPTY,
+  'instances.train': {
+    obj: { effort: { enum: ['quick', 'normal', 'thorough'] }, device: { enum: ['auto', 'gpu', 'cpu'] }, start: { enum: ['auto', 'scratch'] }, pretrainedModelId: 'int' },
+    optional: ['start', 'pretrainedModelId'],
+  },
+  'export.instances': { obj: { what: { enum: ['drawn', 'predicted'] }, format: { enum: ['tiff', 'nifti'] } } },
+  'export.objects': { obj: { what: { enum: ['drawn', 'predicted'] } } },
 };
+
+/** A stable, readable colour per object id (hashed hue, golden-ratio steps so neighbouring ids differ): [r, g, b] 0..255. */
+export function instanceColor(id: number): [number, number, number] {
+  const h = ((id * 0.618033988749895) % 1) * 6;
+  const s = 0.8, l = 0.58;
+  const c = (1 - Math.abs(2 * l - 1)) * s, x = c * (1 - Math.abs((h % 2) - 1)), m = l - c / 2;
+  const [r, g, b] = h < 1 ? [c, x, 0] : h < 2 ? [x, c, 0] : h < 3 ? [0, c, x] : h < 4 ? [0, x, c] : h < 5 ? [x, 0, c] : [c, 0, x];
+  return [Math.round((r + m) * 255), Math.round((g + m) * 255), Math.round((b + m) * 255)];
+}
 
 /** Returns null when `v` fits `s`, else where and why it does not. Extra object keys are refused. */
 export function checkSchema(s: Schema, v: unknown, at = 'request'): string | null {

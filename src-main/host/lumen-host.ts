@@ -30,6 +30,8 @@ import { LabelSession, ProjectStore, PROJECT_EXTENSION, type ExperimentInfo, typ
 import { startInference, type InferenceHandle } from '../inference-service.ts';
 import { detectDevices, runtimeDevice } from './devices.ts';
 import { FileRegistry } from './files.ts';
+import { InstanceService } from './instance-service.ts';
+import { listPretrained } from '../pretrained.ts';
 import type { TrainJob } from './train-worker.ts';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
@@ -53,8 +55,8 @@ export interface HostOptions {
   memoryBudgetBytes?: number;
 }
 
-/** What the app holds per voxel beside the image: labels, probabilities, training's float copies. */
-const APP_WORKING_BYTES_PER_VOXEL = 24;
+/** What the app holds per voxel beside the image: labels, probabilities, training's float copies, object ids (drawn and found) and marked regions. */
+const APP_WORKING_BYTES_PER_VOXEL = 33;
 
 interface Training { runId: number; worker?: Worker; inference?: InferenceHandle; stopped: boolean }
 
@@ -78,10 +80,18 @@ export class LumenHost {
   private importing = false;
   private readonly listeners = new Set<(e: HostEvent) => void>();
   private readonly scratch: string;
+  /** instance mode: drawn objects, instance training, object export */
+  private readonly instances: InstanceService;
 
   constructor(private readonly opts: HostOptions) {
     mkdirSync(opts.projectsDir, { recursive: true });
     this.scratch = mkdtempSync(join(tmpdir(), 'lumen-host-'));
+    this.instances = new InstanceService({
+      store: () => this.requireStore(), volumeId: () => this.currentVolume(), image: (id) => this.image(id), projectName: () => this.projectId,
+      emit: (e) => this.emit(e), state: () => this.state(), classTrainingBusy: () => this.training !== null,
+      resolveFile: (f) => this.opts.files.resolve(f), scratch: this.scratch,
+      ...(opts.threads ? { threads: opts.threads } : {}), ...(opts.effortScale ? { effortScale: opts.effortScale } : {}),
+    });
   }
 
   onEvent(fn: (e: HostEvent) => void): () => void {
@@ -155,6 +165,15 @@ export class LumenHost {
     'models.importOnnx': (r) => this.importModel(r.file),
     'experiments.import': (r) => this.importExperiment(r.file),
     'export.volume': (r) => this.exportVolume(r.what, r.format),
+    'instances.read': () => this.instances.read(),
+    'instances.edit': (r) => this.instances.edit(r.op),
+    'instances.undo': () => this.instances.undo(),
+    'instances.redo': () => this.instances.redo(),
+    'instances.import': (r) => this.instances.importLabels(r.file),
+    'instances.readPrediction': () => this.instances.readPrediction(),
+    'instances.train': (r) => this.instances.train(r),
+    'export.instances': (r) => this.instances.exportLabels(r.what, r.format),
+    'export.objects': (r) => this.instances.exportObjects(r.what),
   };
 
   // ── projects ────────────────────────────────────────────────────────────────────────────
@@ -162,6 +181,7 @@ export class LumenHost {
   private info(): AppInfo {
     return {
       version: '0.1.0', transport: this.opts.transport, recent: this.recent(), device: detectDevices(),
+      bundledInstanceModels: listPretrained().filter((n) => /^nuclei-[23]d$/.test(n)),
       sample: existsSync(SAMPLE_IMAGE) ? { name: 'VesselNN two-photon vessels (crop)', shape: [15, 128, 128] } : null,
     };
   }
@@ -238,6 +258,7 @@ export class LumenHost {
 
   private closeProject(): void {
     this.session = null;
+    this.instances.reset();
     this.imageCache = null;
     this.predictionCache = null;
     this.store?.close();
@@ -284,6 +305,8 @@ export class LumenHost {
       volume: v ? { id: v.id, name: v.name, shape: v.shape, dtype: v.dtype, spacing: v.geometry.spacing, unit: v.geometry.unit, format: v.source?.format ?? null, pyramid: pyramidOf(v.source?.header) } : null,
       labels: lid !== null ? this.labelsMeta(lid) : null,
       prediction: pred ? { volumeId: pred.volumeId, name: pred.name, modelId: pred.modelId, createdAt: pred.createdAt } : null,
+      instances: this.instances.meta(),
+      instancePrediction: this.instances.predictionMeta(),
       models: store.listModels().map((m) => this.modelMeta(m.id, m.name, m.provenance, m.createdAt)),
       runs: store.listRuns().map((r): RunMeta => {
         const c = (r.config ?? {}) as Record<string, unknown>, m = (r.metrics ?? {}) as Record<string, unknown>;
@@ -315,6 +338,7 @@ export class LumenHost {
       id, name, createdAt, provenance, strategy: String(p.strategy ?? 'imported'), validationDice: typeof p.validationDice === 'number' ? p.validationDice : null,
       candidates, heldOut: typeof report.heldOut === 'string' ? report.heldOut : null,
       heldOutVoxels, tooFewToJudge: heldOutVoxels !== null && Math.min(...Object.values(heldOutVoxels)) < FEW_HELD_OUT,
+      kind: p.kind === 'instances' ? 'instances' : 'classes', validationF1: typeof p.validationF1 === 'number' ? p.validationF1 : null,
     };
   }
 
@@ -510,14 +534,16 @@ export class LumenHost {
 
   private startTraining(r: TrainRequest): { runId: number } {
     const store = this.requireStore();
-    if (this.training) throw new LumenError('bad-input', 'a training run is already going; stop it first');
+    if (this.training || this.instances.busy) throw new LumenError('bad-input', 'a training run is already going; stop it first');
     const volumeId = this.currentVolume();
     const labelId = this.currentLabels();
     if (volumeId === null || labelId === null) throw new LumenError('bad-input', 'import an image and paint some labels first');
     const counts = store.loadLabels(labelId).countByClass();
     const labeledVoxels = [...counts.entries()].reduce((a, [k, n]) => a + (k > 0 ? n : 0), 0);
     if (!counts.get(1) || ![...counts.keys()].some((k) => k >= 2)) throw new LumenError('bad-input', 'paint both background and foreground before training');
-    const pretrainedOnnx = r.pretrainedModelId !== undefined ? store.getModel(r.pretrainedModelId).onnx : undefined;
+    const pretrainedModel = r.pretrainedModelId !== undefined ? store.getModel(r.pretrainedModelId) : undefined;
+    if ((pretrainedModel?.provenance as { kind?: string } | undefined)?.kind === 'instances') throw new LumenError('bad-input', `model "${pretrainedModel!.name}" finds objects, not classes: start from a class model, or train instances`);
+    const pretrainedOnnx = pretrainedModel?.onnx;
     const labelsRevision = store.labelInfo(labelId).revision;
     const runId = store.startRun({ config: { strategy: r.strategy, effort: r.effort, device: r.device, labeledVoxels, labelsRevision, pretrainedModelId: r.pretrainedModelId ?? null } });
     const job: TrainJob = {
@@ -595,6 +621,7 @@ export class LumenHost {
   }
 
   private stopTraining(): void {
+    this.instances.stop();
     const t = this.training;
     if (!t) return;
     t.stopped = true;

@@ -12,3 +12,4 @@ export type { RunInfo, RunStatus, RunStep } from './run-table.ts';
 export type { AddExperimentOptions, ExperimentInfo } from './experiment-table.ts';
 export type { AddPredictionOptions, PredictionInfo, PredictionKind } from './prediction-table.ts';
 export type { IntegrityReport } from './integrity.ts';
+export type { InstanceLayerInfo, InstanceLayerKind, CreateInstanceLayerOptions, CommittedInstanceEdit } from './instance-table.ts';

@@ -5,7 +5,7 @@
 
 import { crc32 } from 'node:zlib';
 import { isLumenError } from '../../src-shared/errors.ts';
-import { decodeDelta } from '../../src-shared/labels/index.ts';
+import { decodeDelta, decodeInstanceDelta } from '../../src-shared/labels/index.ts';
 import { unpack } from './codec.ts';
 import { asBytes, type Sql } from './sql.ts';
 
@@ -38,6 +38,17 @@ export function checkIntegrity(sql: Sql): IntegrityReport {
     note(() => {
       if (crc32(e.delta) !== e.crc32) throw new Error(`label edit ${e.seq} is damaged (checksum mismatch)`);
       decodeDelta(asBytes(e.delta));
+    });
+  }
+  for (const c of sql.stmt(`SELECT l.name, c.plane, c.chunk, c.raw_length, c.crc32, c.data FROM instance_chunks c JOIN instance_layers l ON l.id = c.layer_id`).iterate() as Iterable<{ name: string; plane: string; chunk: number; raw_length: number; crc32: number; data: Buffer }>) {
+    checked.labelChunks++;
+    note(() => unpack(asBytes(c.data), c.raw_length, c.crc32, `chunk ${c.chunk} (${c.plane}) of instance layer "${c.name}"`));
+  }
+  for (const e of sql.stmt('SELECT seq, delta, crc32 FROM instance_edits').iterate() as Iterable<{ seq: number; delta: Buffer; crc32: number }>) {
+    checked.journalEntries++;
+    note(() => {
+      if (crc32(e.delta) !== e.crc32) throw new Error(`instance edit ${e.seq} is damaged (checksum mismatch)`);
+      decodeInstanceDelta(asBytes(e.delta));
     });
   }
   for (const m of sql.stmt('SELECT name, onnx, onnx_crc32, weights, weights_crc32 FROM models').iterate() as Iterable<{ name: string; onnx: Buffer; onnx_crc32: number; weights: Buffer | null; weights_crc32: number | null }>) {

@@ -12,7 +12,7 @@ import Database from 'better-sqlite3';
 import { existsSync, linkSync, renameSync, rmSync } from 'node:fs';
 import { basename } from 'node:path';
 import { LumenError } from '../../src-shared/errors.ts';
-import type { LabelDelta, SparseLabelVolume } from '../../src-shared/labels/index.ts';
+import type { InstanceDelta, InstanceLayer, LabelDelta, SparseLabelVolume } from '../../src-shared/labels/index.ts';
 import type { Volume } from '../../src-shared/volume.ts';
 import { SCHEMA_VERSION } from './format.ts';
 import {
@@ -39,6 +39,10 @@ import {
   type AddVolumeOptions, type ReferenceCheck, type VolumeHeader, type VolumeInfo, type VolumeRole,
 } from './volume-table.ts';
 import { VolumeWriter } from './volume-writer.ts';
+import {
+  commitInstanceEdit, getInstanceLayerInfo, insertInstanceLayer, listInstanceLayerInfos, loadInstanceLayer, stepInstanceJournal,
+  type CommittedInstanceEdit, type CreateInstanceLayerOptions, type InstanceLayerInfo,
+} from './instance-table.ts';
 
 export interface OpenOptions {
   /** open without write access: no migrations, every mutating call fails */
@@ -283,6 +287,43 @@ export class ProjectStore {
 
   deleteLabels(id: number): void {
     this.write(() => { getLabelInfo(this.sql, id); this.sql.run('DELETE FROM label_volumes WHERE id = ?', id); });
+  }
+
+  // ── instance layers ────────────────────────────────────────────────────────────────
+
+  /** A layer of objects (one id each) on a volume: 'drawn' (edited, journaled) or 'predicted' (a model's, written once). */
+  createInstanceLayer(opts: CreateInstanceLayerOptions): number {
+    return this.write(() => insertInstanceLayer(this.sql, opts));
+  }
+
+  listInstanceLayers(): InstanceLayerInfo[] {
+    return this.read(() => listInstanceLayerInfos(this.sql));
+  }
+
+  instanceLayerInfo(id: number): InstanceLayerInfo {
+    return this.read(() => getInstanceLayerInfo(this.sql, id));
+  }
+
+  /** The committed ids and fully-annotated regions. */
+  loadInstanceLayer(id: number): InstanceLayer {
+    return this.read(() => loadInstanceLayer(this.sql, id));
+  }
+
+  /** Commit one edit of a drawn layer (chunks + journal, one transaction). Null for an empty delta. */
+  saveInstanceEdit(layerId: number, delta: InstanceDelta, note?: string): CommittedInstanceEdit | null {
+    return this.write(() => commitInstanceEdit(this.sql, layerId, delta, note));
+  }
+
+  undoInstanceEdit(layerId: number): CommittedInstanceEdit | null {
+    return this.write(() => stepInstanceJournal(this.sql, layerId, 'backward'));
+  }
+
+  redoInstanceEdit(layerId: number): CommittedInstanceEdit | null {
+    return this.write(() => stepInstanceJournal(this.sql, layerId, 'forward'));
+  }
+
+  deleteInstanceLayer(id: number): void {
+    this.write(() => { getInstanceLayerInfo(this.sql, id); this.sql.run('DELETE FROM instance_layers WHERE id = ?', id); });
   }
 
   // ── models ─────────────────────────────────────────────────────────────────────────

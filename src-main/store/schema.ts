@@ -132,6 +132,45 @@ CREATE TABLE experiments (
 );
 `;
 
+// v3: instance layers (one whole id per object, for StarDist-style instance segmentation), per
+// image volume: the objects a user drew or imported ('drawn', with an edit journal like the class
+// labels') and the objects a model found ('predicted'). Ids are stored as uint32 chunks, the
+// regions marked "fully annotated" as a second plane of 0/1 chunks; only non-empty chunks exist.
+const V3 = `
+CREATE TABLE instance_layers (
+  id          INTEGER PRIMARY KEY,
+  name        TEXT NOT NULL,
+  kind        TEXT NOT NULL CHECK (kind IN ('drawn', 'predicted')),
+  volume_id   INTEGER REFERENCES volumes(id) ON DELETE SET NULL,
+  model_id    INTEGER REFERENCES models(id) ON DELETE SET NULL,
+  shape       TEXT NOT NULL,           -- JSON [z, y, x]
+  revision    INTEGER NOT NULL DEFAULT 0,  -- +1 per committed edit, undo or redo
+  created_at  TEXT NOT NULL
+);
+
+CREATE TABLE instance_chunks (
+  layer_id    INTEGER NOT NULL REFERENCES instance_layers(id) ON DELETE CASCADE,
+  plane       TEXT NOT NULL CHECK (plane IN ('ids', 'annotated')),
+  chunk       INTEGER NOT NULL,        -- ChunkGrid id (64³ chunks)
+  raw_length  INTEGER NOT NULL,        -- bytes: 4 per voxel for ids, 1 for annotated
+  crc32       INTEGER NOT NULL,
+  data        BLOB NOT NULL,
+  UNIQUE (layer_id, plane, chunk)
+);
+
+CREATE TABLE instance_edits (
+  seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+  layer_id    INTEGER NOT NULL REFERENCES instance_layers(id) ON DELETE CASCADE,
+  undone      INTEGER NOT NULL DEFAULT 0 CHECK (undone IN (0, 1)),
+  voxels      INTEGER NOT NULL,
+  note        TEXT,
+  delta       BLOB NOT NULL,           -- encodeInstanceDelta bytes
+  crc32       INTEGER NOT NULL,        -- of delta
+  created_at  TEXT NOT NULL
+);
+CREATE INDEX instance_edits_by_layer ON instance_edits(layer_id, undone, seq);
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -145,6 +184,7 @@ export const MIGRATIONS: readonly Migration[] = [
     },
   },
   { version: 2, up: (db) => db.exec(V2) },
+  { version: 3, up: (db) => db.exec(V3) },
 ];
 
 export function schemaVersionOf(db: Database.Database): number {

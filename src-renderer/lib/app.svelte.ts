@@ -1,14 +1,16 @@
 // The window's state and the actions the views call. Reactive fields live in `ui` ($state);
 // voxel arrays live in `vox` (plain, not proxied: millions of elements) and `ui.voxVersion`
 // tells the views to redraw.
-import { decodeDelta, SparseLabelVolume } from '../../src-shared/labels/index.ts';
+import { decodeDelta, decodeInstanceDelta, SparseLabelVolume } from '../../src-shared/labels/index.ts';
 import type {
-  AppInfo, Axis, DeviceChoice, Effort, ExportFormat, FileHandle, HostEvent, LabelChange, LabelOp, LumenClient, ProjectState, VoxelData,
+  AppInfo, Axis, DeviceChoice, Effort, ExportFormat, FileHandle, HostEvent, InstanceChange, InstanceData, InstanceOp, LabelChange, LabelOp, LumenClient, ProjectState, VoxelData,
 } from '../../src-shared/api.ts';
 import { createClient } from './client.ts';
 import { autoWindow } from './planes.ts';
 
-export type Tool = 'navigate' | 'brush' | 'eraser' | 'flood' | 'accept';
+export type Tool = 'navigate' | 'brush' | 'eraser' | 'flood' | 'accept' | 'merge' | 'delete' | 'region';
+/** what the label editor edits: class labels (0 unlabeled, 1 background, 2.. classes) or objects (one id each) */
+export type LabelMode = 'classes' | 'instances';
 export type Panel = 'train' | 'models' | 'results' | 'export';
 
 export interface Vox {
@@ -17,9 +19,13 @@ export interface Vox {
   range: [number, number];
   labels: SparseLabelVolume | null;
   prediction: Uint8Array | null;
+  /** instance mode: the drawn objects (id per voxel), the fully-annotated regions (0/1), the objects a model found */
+  instances: Uint32Array | null;
+  annotated: Uint8Array | null;
+  found: Uint32Array | null;
 }
 
-export const vox: Vox = { image: null, shape: [1, 1, 1], range: [0, 1], labels: null, prediction: null };
+export const vox: Vox = { image: null, shape: [1, 1, 1], range: [0, 1], labels: null, prediction: null, instances: null, annotated: null, found: null };
 
 export const ui = $state({
   info: null as AppInfo | null,
@@ -29,6 +35,13 @@ export const ui = $state({
   progress: null as { label: string; fraction: number | null } | null,
   voxVersion: 0,
   labelVersion: 0,
+  /** bumped when the drawn objects or the found ones change */
+  instanceVersion: 0,
+  mode: 'classes' as LabelMode,
+  /** the object the brush last drew or extended */
+  instanceId: 0,
+  /** merge tool: the object picked first (the one the second click merges into) */
+  mergeInto: null as number | null,
   cursor: [0, 0, 0] as [number, number, number],
   tool: 'brush' as Tool,
   brushRadius: 4,
@@ -56,6 +69,10 @@ export const ui = $state({
     loss: [] as number[],
     dice: [] as { step: number; value: number }[],
     message: '',
+    /** what the running (or last) run trains: a class segmenter or an instance model */
+    kind: 'classes' as LabelMode,
+    /** where instance training starts: 'auto' (the bundled nuclei model where installed, and a new network: the better is kept), 'scratch', or a project instance model's id */
+    instanceStart: 'auto' as 'auto' | 'scratch' | number,
   },
 });
 
@@ -95,9 +112,12 @@ function onEvent(e: HostEvent): void {
     ui.train.running = false;
     ui.train.fraction = 1;
     ui.train.phase = 'done';
-    ui.train.message = 'Prediction updated.';
+    ui.train.eta = null;
+    const found = e.state.instancePrediction;
+    const objects = ui.train.kind === 'instances' && found;
+    ui.train.message = objects ? `Objects found: ${found.objects}.` : 'Prediction updated.';
     ui.project = e.state;
-    void loadPrediction();
+    if (objects) void loadFound(); else void loadPrediction();
   } else if (e.type === 'train.failed') {
     ui.train.running = false;
     ui.train.message = e.cancelled ? 'Training stopped.' : `Training failed: ${e.message}`;
@@ -121,7 +141,7 @@ function typed(v: VoxelData): Uint8Array | Uint16Array | Float32Array {
 
 /** Drops the voxels on screen (the views redraw empty once voxVersion moves). */
 function clearVoxels(): void {
-  vox.image = null; vox.labels = null; vox.prediction = null;
+  vox.image = null; vox.labels = null; vox.prediction = null; vox.instances = null; vox.annotated = null; vox.found = null;
 }
 
 async function loadVoxels(): Promise<void> {
@@ -142,6 +162,7 @@ async function loadVoxels(): Promise<void> {
   }
   ui.cursor = [Math.floor(img.shape[0] / 2), Math.floor(img.shape[1] / 2), Math.floor(img.shape[2] / 2)];
   await loadPrediction(false);
+  await loadInstances();
   ui.progress = null;
   ui.voxVersion++;
 }
@@ -175,6 +196,7 @@ async function enterProject(state: ProjectState): Promise<void> {
   ui.project = state;
   ui.preset = presetFor(state);
   ui.train.loss = []; ui.train.dice = []; ui.train.message = ''; ui.train.fraction = 0; ui.train.phase = '';
+  ui.instanceId = 0; ui.mergeInto = null;
   await loadVoxels();
   // the charts of the latest run, as they were drawn while it trained
   const last = state.runs.at(-1);
@@ -370,8 +392,9 @@ export function copyToNextSlice(axis: Axis = 'z', direction: 1 | -1 = 1): Promis
 // ── training, models, export ────────────────────────────────────────────────────────────────
 
 export async function startTraining(): Promise<void> {
+  if (ui.mode === 'instances') return startInstanceTraining();
   const t = ui.train;
-  t.loss = []; t.dice = []; t.message = ''; t.fraction = 0; t.phase = 'starting'; t.eta = null;
+  t.loss = []; t.dice = []; t.message = ''; t.fraction = 0; t.phase = 'starting'; t.eta = null; t.kind = 'classes';
   try {
     t.running = true;
     const r = await client.call('train.start', {
@@ -420,4 +443,106 @@ export async function ping(): Promise<number> {
   const t0 = performance.now();
   await client.call('app.ping', { t: t0 });
   return performance.now() - t0;
+}
+
+// ── instance mode ───────────────────────────────────────────────────────────────────────────
+
+function u32(bytes: Uint8Array): Uint32Array {
+  const buf = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+  return new Uint32Array(buf);
+}
+
+function takeInstances(d: InstanceData): void {
+  vox.instances = u32(d.ids);
+  vox.annotated = d.annotated ? d.annotated.slice() : new Uint8Array(vox.instances.length);
+}
+
+/** The drawn objects and the found ones, as the project holds them. */
+async function loadInstances(): Promise<void> {
+  if (!ui.project?.instances) { vox.instances = null; vox.annotated = null; vox.found = null; return; }
+  try {
+    takeInstances(await client.call('instances.read', {}));
+    await loadFound(false);
+    ui.instanceVersion++;
+  } catch (e) { fail(e); }
+}
+
+async function loadFound(bump = true): Promise<void> {
+  if (!ui.project?.instancePrediction) { vox.found = null; return; }
+  try {
+    vox.found = u32((await client.call('instances.readPrediction', {})).ids);
+    if (bump) ui.instanceVersion++;
+  } catch (e) { fail(e); }
+}
+
+function applyInstanceChange(c: InstanceChange): void {
+  if (c.delta && vox.instances && vox.annotated) {
+    const d = decodeInstanceDelta(c.delta);
+    const data = d.plane === 'ids' ? vox.instances : vox.annotated;
+    const to = c.direction === 'forward' ? d.after : d.before;
+    for (let k = 0; k < d.offsets.length; k++) data[d.offsets[k]!] = to[k]!;
+  }
+  if (ui.project) ui.project.instances = c.instances;
+  if (c.id !== null) ui.instanceId = c.id;
+  ui.instanceVersion++;
+}
+
+/** Instance edits, undo and redo: one after another, in the order the user made them (shares the class edits' queue). */
+function instanceCall(fn: () => Promise<InstanceChange>): Promise<void> {
+  return queue(async () => {
+    try { applyInstanceChange(await fn()); } catch (e) { fail(e); ui.instanceVersion++; }
+  });
+}
+
+export const instanceEdit = (op: InstanceOp): Promise<void> => instanceCall(() => client.call('instances.edit', { op }));
+export const instanceUndo = (): Promise<void> => instanceCall(() => client.call('instances.undo', {}));
+export const instanceRedo = (): Promise<void> => instanceCall(() => client.call('instances.redo', {}));
+
+/** Undo/redo of whatever the editor is editing now. */
+export const undoAny = (): Promise<void> => (ui.mode === 'instances' ? instanceUndo() : undo());
+export const redoAny = (): Promise<void> => (ui.mode === 'instances' ? instanceRedo() : redo());
+
+/** An instance label image (one value per object) as the drawn objects. */
+export async function importInstanceLabels(file: File): Promise<void> {
+  ui.error = null;
+  ui.progress = { label: `Reading ${file.name}`, fraction: 0 };
+  try {
+    const h = await client.sendFile(file, (sent, total) => { ui.progress = { label: `Reading ${file.name}`, fraction: 0.8 * (sent / Math.max(1, total)) }; });
+    ui.progress = { label: `Importing ${file.name}…`, fraction: null };
+    await instanceCall(() => client.call('instances.import', { file: h }));
+  } catch (e) { fail(e); }
+  ui.progress = null;
+}
+
+export async function startInstanceTraining(): Promise<void> {
+  const t = ui.train;
+  t.loss = []; t.dice = []; t.message = ''; t.fraction = 0; t.phase = 'starting'; t.eta = null; t.kind = 'instances';
+  try {
+    t.running = true;
+    const start = t.instanceStart;
+    const r = await client.call('instances.train', {
+      effort: t.effort, device: t.device, ...(typeof start === 'number' ? { pretrainedModelId: start } : { start }),
+    });
+    t.runId = r.runId;
+  } catch (e) {
+    t.running = false;
+    t.phase = '';
+    fail(e);
+  }
+}
+
+export async function exportInstances(what: 'drawn' | 'predicted', format: ExportFormat): Promise<void> {
+  try {
+    ui.progress = { label: 'Writing the objects…', fraction: null };
+    client.save(await client.call('export.instances', { what, format }));
+    ui.progress = null;
+  } catch (e) { fail(e); }
+}
+
+export async function exportObjectTable(what: 'drawn' | 'predicted'): Promise<void> {
+  try {
+    ui.progress = { label: 'Measuring the objects…', fraction: null };
+    client.save(await client.call('export.objects', { what }));
+    ui.progress = null;
+  } catch (e) { fail(e); }
 }

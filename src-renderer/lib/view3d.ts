@@ -1,7 +1,8 @@
 // The 3D view: GPU volume rendering of the image (vtk.js), window/level and opacity presets, and
 // the prediction (or, before any training, the foreground labels) as a coloured surface from
 // marching cubes. Physical spacing goes into the vtkImageData, so anisotropic stacks keep their
-// true proportions.
+// true proportions. In instance mode the objects get one surface, each vertex in its object's
+// colour (api.ts instanceColor, as in the slice views).
 import '@kitware/vtk.js/Rendering/Profiles/Volume';
 import '@kitware/vtk.js/Rendering/Profiles/Geometry';
 import vtkGenericRenderWindow from '@kitware/vtk.js/Rendering/Misc/GenericRenderWindow';
@@ -14,6 +15,7 @@ import vtkPiecewiseFunction from '@kitware/vtk.js/Common/DataModel/PiecewiseFunc
 import vtkImageMarchingCubes from '@kitware/vtk.js/Filters/General/ImageMarchingCubes';
 import vtkActor from '@kitware/vtk.js/Rendering/Core/Actor';
 import vtkMapper from '@kitware/vtk.js/Rendering/Core/Mapper';
+import { instanceColor } from '../../src-shared/api.ts';
 
 export type Preset = 'fluorescence' | 'mri';
 
@@ -35,6 +37,8 @@ export interface View3D {
   setImage(data: ArrayLike<number> & { length: number }, shape: [number, number, number], spacing: [number, number, number]): void;
   setWindow(low: number, high: number, preset: Preset): void;
   setSurface(mask: Uint8Array | null, color: [number, number, number]): void;
+  /** objects (an id per voxel) as surfaces coloured per object; null hides them */
+  setInstances(ids: Uint32Array | null): void;
   resize(): void;
   render(): void;
   dispose(): void;
@@ -68,7 +72,18 @@ export function createView3D(container: HTMLElement): View3D {
   surface.setMapper(surfaceMapper);
   surface.getProperty().setOpacity(0.55);
 
-  let hasImage = false, hasSurface = false;
+  const objectMask = vtkImageData.newInstance();
+  const objectCubes = vtkImageMarchingCubes.newInstance({ contourValue: 0.5, computeNormals: true, mergePoints: true });
+  objectCubes.setInputData(objectMask);
+  const objectMapper = vtkMapper.newInstance();
+  objectMapper.setScalarVisibility(true);
+  objectMapper.setScalarModeToUsePointData();
+  objectMapper.setColorModeToDirectScalars();
+  const objectsActor = vtkActor.newInstance();
+  objectsActor.setMapper(objectMapper);
+  objectsActor.getProperty().setOpacity(0.85);
+
+  let hasImage = false, hasSurface = false, hasObjects = false;
   let shape: [number, number, number] = [1, 1, 1];
   let spacing: [number, number, number] = [1, 1, 1];
 
@@ -116,6 +131,42 @@ export function createView3D(container: HTMLElement): View3D {
       cubes.modified();
       surface.getProperty().setColor(...color);
       if (!hasSurface) { renderer.addActor(surface); hasSurface = true; }
+    },
+    setInstances(ids) {
+      if (!ids || !ids.some((v) => v > 0)) {
+        if (hasObjects) { renderer.removeActor(objectsActor); hasObjects = false; }
+        return;
+      }
+      const [D, H, W] = shape;
+      // a single image gets an empty slice either side, so its objects close into flat surfaces
+      const pad = D === 1 ? 1 : 0, d = D + 2 * pad;
+      const f = new Float32Array(d * H * W);
+      for (let i = 0; i < ids.length; i++) if (ids[i]! > 0) f[i + pad * H * W] = 1;
+      objectMask.setDimensions(W, H, d);
+      objectMask.setSpacing([spacing[2], spacing[1], spacing[0]]);
+      objectMask.setOrigin([0, 0, -pad * spacing[0]]);
+      objectMask.getPointData().setScalars(vtkDataArray.newInstance({ name: 'objects', numberOfComponents: 1, values: f }));
+      objectMask.modified();
+      objectCubes.modified();
+      objectCubes.update();
+      const poly = objectCubes.getOutputData();
+      const pts = poly.getPoints().getData() as Float32Array;
+      const rgb = new Uint8Array((pts.length / 3) * 3);
+      // each vertex lies between an object voxel and an empty one: take the object's id
+      const idAt = (z: number, y: number, x: number) => (z >= 0 && y >= 0 && x >= 0 && z < D && y < H && x < W ? ids[(z * H + y) * W + x]! : 0);
+      for (let p = 0; p < pts.length / 3; p++) {
+        const fx = pts[3 * p]! / spacing[2], fy = pts[3 * p + 1]! / spacing[1], fz = pts[3 * p + 2]! / spacing[0];
+        let id = 0;
+        for (const z of [Math.round(fz), Math.floor(fz), Math.ceil(fz)]) {
+          for (const y of [Math.floor(fy), Math.ceil(fy)]) for (const x of [Math.floor(fx), Math.ceil(fx)]) { id = idAt(z, y, x); if (id) break; }
+          if (id) break;
+        }
+        const [r, g, b] = id ? instanceColor(id) : [200, 200, 200];
+        rgb[3 * p] = r; rgb[3 * p + 1] = g; rgb[3 * p + 2] = b;
+      }
+      poly.getPointData().setScalars(vtkDataArray.newInstance({ name: 'colors', numberOfComponents: 3, values: rgb }));
+      objectMapper.setInputData(poly);
+      if (!hasObjects) { renderer.addActor(objectsActor); hasObjects = true; }
     },
     resize() { grw.resize(); },
     render() { renderWindow.render(); },

@@ -7,6 +7,9 @@ import { DeltaBuilder } from './delta-builder.ts';
 import type { LabelDelta } from './delta.ts';
 import { assertPlaneIndex, planeDims, planeToVolume, type Axis } from './plane.ts';
 import type { SparseLabelVolume } from './sparse-label-volume.ts';
+import type { Shape3 } from './chunk-grid.ts';
+
+type VoxelVisitor = (z: number, y: number, x: number) => void;
 
 export interface DiskOptions {
   axis: Axis;
@@ -34,8 +37,9 @@ function checkRadius(r: number): void {
   if (!(r >= 0) || !Number.isFinite(r)) throw new RangeError(`brush radius ${r} must be a finite number ≥ 0`);
 }
 
-function stampDisk(b: DeltaBuilder, axis: Axis, index: number, cu: number, cv: number, r: number, value: number): void {
-  const [h, w] = planeDims(b.labels.shape, axis);
+/** Visit every voxel of a disk on a plane (cut at the volume's edge). */
+function stampDisk(shape: Shape3, visit: VoxelVisitor, axis: Axis, index: number, cu: number, cv: number, r: number): void {
+  const [h, w] = planeDims(shape, axis);
   const r2 = r * r;
   const u0 = Math.max(0, Math.ceil(cu - r - 0.5)), u1 = Math.min(h - 1, Math.floor(cu + r + 0.5));
   const v0 = Math.max(0, Math.ceil(cv - r - 0.5)), v1 = Math.min(w - 1, Math.floor(cv + r + 0.5));
@@ -46,7 +50,7 @@ function stampDisk(b: DeltaBuilder, axis: Axis, index: number, cu: number, cv: n
       // radius 0 (or tiny) must still paint the voxel under the pointer
       if (du * du + dv * dv <= r2 || (u === ru && v === rv)) {
         const [z, y, x] = planeToVolume(axis, index, u, v);
-        b.set(z, y, x, value);
+        visit(z, y, x);
       }
     }
   }
@@ -56,7 +60,7 @@ export function paintDisk(labels: SparseLabelVolume, o: DiskOptions): LabelDelta
   checkRadius(o.radius);
   assertPlaneIndex(labels.shape, o.axis, o.index);
   const b = new DeltaBuilder(labels);
-  stampDisk(b, o.axis, o.index, o.center[0], o.center[1], o.radius, o.value);
+  stampDisk(labels.shape, (z, y, x) => b.set(z, y, x, o.value), o.axis, o.index, o.center[0], o.center[1], o.radius);
   return b.finish();
 }
 
@@ -69,22 +73,30 @@ export function eraseDisk(labels: SparseLabelVolume, o: Omit<DiskOptions, 'value
  * radius apart along each segment so a fast pointer leaves no gaps.
  */
 export function paintStroke(labels: SparseLabelVolume, o: StrokeOptions): LabelDelta {
-  checkRadius(o.radius);
-  assertPlaneIndex(labels.shape, o.axis, o.index);
   const b = new DeltaBuilder(labels);
+  forEachStrokeVoxel(labels.shape, o, (z, y, x) => b.set(z, y, x, o.value));
+  return b.finish();
+}
+
+/**
+ * The voxels one drag covers, in the order the dabs stamp them (a voxel may come more than
+ * once). Shared by the class brush above and the instance brush (instance-paint.ts).
+ */
+export function forEachStrokeVoxel(shape: Shape3, o: Omit<StrokeOptions, 'value'>, visit: VoxelVisitor): void {
+  checkRadius(o.radius);
+  assertPlaneIndex(shape, o.axis, o.index);
   const pts = o.points;
-  if (pts.length === 0) return b.finish();
+  if (pts.length === 0) return;
   const step = Math.max(0.5, o.radius / 2);
-  stampDisk(b, o.axis, o.index, pts[0]![0], pts[0]![1], o.radius, o.value);
+  stampDisk(shape, visit, o.axis, o.index, pts[0]![0], pts[0]![1], o.radius);
   for (let i = 1; i < pts.length; i++) {
     const [u0, v0] = pts[i - 1]!, [u1, v1] = pts[i]!;
     const n = Math.max(1, Math.ceil(Math.hypot(u1 - u0, v1 - v0) / step));
     for (let k = 1; k <= n; k++) {
       const t = k / n;
-      stampDisk(b, o.axis, o.index, u0 + (u1 - u0) * t, v0 + (v1 - v0) * t, o.radius, o.value);
+      stampDisk(shape, visit, o.axis, o.index, u0 + (u1 - u0) * t, v0 + (v1 - v0) * t, o.radius);
     }
   }
-  return b.finish();
 }
 
 export function paintBall(labels: SparseLabelVolume, o: BallOptions): LabelDelta {

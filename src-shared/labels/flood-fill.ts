@@ -9,6 +9,7 @@ import type { LabelDelta } from './delta.ts';
 import { viewImage, type ImageLike } from './image-like.ts';
 import { assertPlaneIndex, axisIndex, type Axis } from './plane.ts';
 import type { SparseLabelVolume } from './sparse-label-volume.ts';
+import type { Shape3 } from './chunk-grid.ts';
 
 export interface FloodFillOptions {
   seed: readonly [number, number, number];
@@ -27,13 +28,28 @@ export interface FloodFillOptions {
 }
 
 export function floodFill(labels: SparseLabelVolume, image: ImageLike, o: FloodFillOptions): LabelDelta {
-  const shape = labels.shape;
+  const b = new DeltaBuilder(labels);
+  const canEnter = o.onlyUnlabeled ? (z: number, y: number, x: number) => labels.get(z, y, x) === 0 : () => true;
+  forEachFloodVoxel(labels.shape, image, o, canEnter, (z, y, x) => b.set(z, y, x, o.value));
+  return b.finish();
+}
+
+/** What the walk itself needs: FloodFillOptions without what to write. */
+export type FloodWalkOptions = Omit<FloodFillOptions, 'value' | 'onlyUnlabeled'>;
+
+/**
+ * Visit each voxel connected to the seed whose intensity lies in [min, max] and that
+ * `canEnter` accepts, once. Shared by the class fill above and the instance fill
+ * (instance-fill.ts), which differ only in which voxels they may enter and what they write.
+ */
+export function forEachFloodVoxel(shape: Shape3, image: ImageLike, o: FloodWalkOptions,
+  canEnter: (z: number, y: number, x: number) => boolean, visit: (z: number, y: number, x: number) => void): void {
   const [Z, Y, X] = shape;
   const { data, channels } = viewImage(image, shape, 'image');
   const ch = o.channel ?? 0;
   if (!Number.isInteger(ch) || ch < 0 || ch >= channels) throw new RangeError(`channel ${ch} is outside 0..${channels - 1}`);
   const [sz, sy, sx] = o.seed;
-  if (!labels.grid.contains(sz, sy, sx) || !Number.isInteger(sz) || !Number.isInteger(sy) || !Number.isInteger(sx)) {
+  if (!(sz >= 0 && sy >= 0 && sx >= 0 && sz < Z && sy < Y && sx < X) || !Number.isInteger(sz) || !Number.isInteger(sy) || !Number.isInteger(sx)) {
     throw new RangeError(`seed ${o.seed.join(',')} is outside ${Z}×${Y}×${X}`);
   }
   const limit = o.maxVoxels ?? Infinity;
@@ -53,11 +69,10 @@ export function floodFill(labels: SparseLabelVolume, image: ImageLike, o: FloodF
   const accepts = (z: number, y: number, x: number): boolean => {
     const v = data[((z * Y + y) * X + x) * channels + ch]!;
     if (!(v >= o.min && v <= o.max)) return false;
-    return !o.onlyUnlabeled || labels.get(z, y, x) === 0;
+    return canEnter(z, y, x);
   };
 
-  const b = new DeltaBuilder(labels);
-  if (!accepts(sz, sy, sx)) return b.finish();
+  if (!accepts(sz, sy, sx)) return;
 
   // Stack of region-local linear indices; marking on push keeps each voxel pushed once.
   const stack: number[] = [];
@@ -79,7 +94,7 @@ export function floodFill(labels: SparseLabelVolume, image: ImageLike, o: FloodF
     if (++filled > limit) {
       throw new LumenError('too-large', `the flood fill would cover more than ${limit} voxels; narrow the intensity range`);
     }
-    b.set(z, y, x, o.value);
+    visit(z, y, x);
     if (x > x0) mark(z, y, x - 1);
     if (x < x1) mark(z, y, x + 1);
     if (y > y0) mark(z, y - 1, x);
@@ -87,5 +102,4 @@ export function floodFill(labels: SparseLabelVolume, image: ImageLike, o: FloodF
     if (z > z0) mark(z - 1, y, x);
     if (z < z1) mark(z + 1, y, x);
   }
-  return b.finish();
 }

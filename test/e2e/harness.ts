@@ -2,7 +2,8 @@
 // The e2e harness: Debian's chromium (installed with apt where missing), driven by playwright-core,
 // against `npm run serve` started as a child process on a free port with its own projects folder.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,16 +20,40 @@ export function ensureChromium(): void {
   if (r.status !== 0 || !existsSync(CHROMIUM)) throw new Error('chromium is missing and `apt-get install chromium` failed');
 }
 
-/** The renderer is built once per test run (vite build) so the server serves current sources. */
+/** A hash of everything the renderer bundle is built from: its sources, the shared code it imports, the build config, the locked dependencies. */
+function rendererSourcesHash(): string {
+  const h = createHash('sha256');
+  const walk = (dir: string): void => {
+    for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else { h.update(p); h.update(readFileSync(p)); }
+    }
+  };
+  walk(join(ROOT, 'src-renderer'));
+  walk(join(ROOT, 'src-shared'));
+  for (const f of ['vite.config.ts', 'package-lock.json']) if (existsSync(join(ROOT, f))) h.update(readFileSync(join(ROOT, f)));
+  return h.digest('hex');
+}
+
+/**
+ * The renderer, built (vite build) so the server serves current sources; skipped when dist/renderer
+ * was built from these very sources (the e2e files of one run share one build).
+ */
 export function buildRenderer(): void {
+  const stamp = join(ROOT, 'dist/renderer/.sources-sha256');
+  const hash = rendererSourcesHash();
+  if (existsSync(join(ROOT, 'dist/renderer/index.html')) && existsSync(stamp) && readFileSync(stamp, 'utf8') === hash) return;
   const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'error'], { cwd: ROOT, stdio: 'inherit', timeout: 300_000 });
   if (r.status !== 0) throw new Error('vite build failed');
+  writeFileSync(stamp, hash);
 }
 
 export interface Served { url: string; projects: string; child: ChildProcess; stop(): Promise<void> }
 
-export async function serve(projects = mkdtempSync(join(tmpdir(), 'lumen-e2e-projects-'))): Promise<Served> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src-main/server.ts'), '--port', '0', '--projects', projects, '--effort-scale', '0.5'], {
+/** `effortScale` multiplies every effort's training steps (default 0.5: the app test's quick runs). */
+export async function serve(projects = mkdtempSync(join(tmpdir(), 'lumen-e2e-projects-')), opts: { effortScale?: number } = {}): Promise<Served> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src-main/server.ts'), '--port', '0', '--projects', projects, '--effort-scale', String(opts.effortScale ?? 0.5)], {
     cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env },
   });
   let stderr = '';

@@ -1,0 +1,126 @@
+// Bytes form of an InstanceDelta, for the project's instance journal and for sending an edit to
+// the renderer. Offsets come in runs (a brush row, a whole object), ids in long runs (a stroke
+// writes one id over mostly empty voxels), so offsets are stored as runs and values run-length
+// coded, as the class labels' delta-codec.ts does with bytes.
+//
+// Layout: "LIDT" · u8 version · u8 plane (0 ids, 1 annotated) · varint z, y, x · varint n ·
+//   varint runCount · runCount × (varint gap from the previous run's end, varint length - 1) ·
+//   RLE(before) · RLE(after), RLE = (varint value, varint run) pairs covering n. Unsigned LEB128.
+
+import { LumenError } from '../errors.ts';
+import { checkInstanceValue, type InstanceDelta, type InstancePlane } from './instance-layer.ts';
+
+const MAGIC = [0x4c, 0x49, 0x44, 0x54]; // "LIDT"
+const VERSION = 1;
+
+class Writer {
+  buf = new Uint8Array(256);
+  pos = 0;
+  private ensure(extra: number): void {
+    if (this.pos + extra <= this.buf.length) return;
+    let cap = this.buf.length * 2;
+    while (cap < this.pos + extra) cap *= 2;
+    const next = new Uint8Array(cap);
+    next.set(this.buf.subarray(0, this.pos));
+    this.buf = next;
+  }
+  byte(b: number): void { this.ensure(1); this.buf[this.pos++] = b; }
+  varint(v: number): void {
+    this.ensure(8);
+    while (v >= 0x80) { this.buf[this.pos++] = (v % 0x80) | 0x80; v = Math.floor(v / 0x80); }
+    this.buf[this.pos++] = v;
+  }
+  rle(values: Uint32Array): void {
+    for (let i = 0; i < values.length;) {
+      let j = i + 1;
+      while (j < values.length && values[j] === values[i]) j++;
+      this.varint(values[i]!); this.varint(j - i);
+      i = j;
+    }
+  }
+}
+
+class Reader {
+  pos = 0;
+  constructor(private readonly buf: Uint8Array) {}
+  fail(what: string): never { throw new LumenError('damaged', `a stored instance edit is damaged (${what} at byte ${this.pos})`); }
+  byte(): number { if (this.pos >= this.buf.length) this.fail('unexpected end'); return this.buf[this.pos++]!; }
+  varint(): number {
+    let v = 0, scale = 1;
+    for (;;) {
+      const b = this.byte();
+      v += (b & 0x7f) * scale;
+      if (b < 0x80) return v;
+      scale *= 0x80;
+      if (scale > 2 ** 49) this.fail('varint too long');
+    }
+  }
+  rle(n: number, plane: InstancePlane): Uint32Array {
+    const out = new Uint32Array(n);
+    for (let i = 0; i < n;) {
+      const v = this.varint(), run = this.varint();
+      if (run === 0 || i + run > n) this.fail('bad run length');
+      try { checkInstanceValue(plane, v); } catch { this.fail(`value ${v} out of range`); }
+      out.fill(v, i, i + run);
+      i += run;
+    }
+    return out;
+  }
+  get done(): boolean { return this.pos === this.buf.length; }
+}
+
+export function encodeInstanceDelta(d: InstanceDelta): Uint8Array {
+  const w = new Writer();
+  for (const b of MAGIC) w.byte(b);
+  w.byte(VERSION);
+  w.byte(d.plane === 'ids' ? 0 : 1);
+  for (const s of d.shape) w.varint(s);
+  const n = d.offsets.length;
+  w.varint(n);
+  let runs = 0;
+  for (let i = 0; i < n; i++) {
+    if (i > 0 && d.offsets[i]! <= d.offsets[i - 1]!) throw new RangeError('instance delta offsets must be strictly increasing');
+    if (i === 0 || d.offsets[i] !== d.offsets[i - 1]! + 1) runs++;
+  }
+  w.varint(runs);
+  let end = 0;
+  for (let i = 0; i < n;) {
+    let j = i + 1;
+    while (j < n && d.offsets[j] === d.offsets[j - 1]! + 1) j++;
+    w.varint(d.offsets[i]! - end);
+    w.varint(j - i - 1);
+    end = d.offsets[j - 1]! + 1;
+    i = j;
+  }
+  w.rle(d.before);
+  w.rle(d.after);
+  return w.buf.slice(0, w.pos);
+}
+
+export function decodeInstanceDelta(bytes: Uint8Array): InstanceDelta {
+  const r = new Reader(bytes);
+  for (const b of MAGIC) if (r.byte() !== b) throw new LumenError('damaged', 'a stored instance edit does not start with the instance-edit signature');
+  const version = r.byte();
+  if (version !== VERSION) throw new LumenError('newer-schema', `a stored instance edit uses format ${version}; this Lumen reads format ${VERSION}`);
+  const p = r.byte();
+  if (p > 1) r.fail('unknown plane');
+  const plane: InstancePlane = p === 0 ? 'ids' : 'annotated';
+  const shape: [number, number, number] = [r.varint(), r.varint(), r.varint()];
+  if (shape.some((s) => !Number.isInteger(s) || s <= 0)) r.fail('impossible shape');
+  const size = shape[0] * shape[1] * shape[2];
+  const n = r.varint();
+  if (n > size) r.fail('more voxels than the layer holds');
+  const offsets = new Uint32Array(n);
+  const runs = r.varint();
+  let end = 0, i = 0;
+  for (let k = 0; k < runs; k++) {
+    const start = end + r.varint(), length = r.varint() + 1;
+    if (start + length > size || i + length > n) r.fail('a voxel outside the layer');
+    for (let o = start; o < start + length; o++) offsets[i++] = o;
+    end = start + length;
+  }
+  if (i !== n) r.fail('fewer voxels than it says');
+  const before = r.rle(n, plane), after = r.rle(n, plane);
+  if (!r.done) r.fail('trailing bytes');
+  return { shape, plane, offsets, before, after };
+}
