@@ -30,6 +30,9 @@ export interface VolumeMeta {
   unit: string;
   /** the file format it was imported from (NIfTI: MRI, CT; TIFF and slices: microscopy, mostly) */
   format: 'tiff' | 'nifti' | 'slices' | 'zarr' | 'generated' | null;
+  /** voxel (i = x, j = y, k = z) → world (RAS+, mm) affine, row-major 4×4, when the file has one (NIfTI sform/qform):
+   * the slice views then show anatomical planes in the radiological convention (orientation/) */
+  affine?: number[];
   /** an OME-Zarr too large for this machine, opened at a coarser pyramid level (0 = full resolution) */
   pyramid?: { level: number; levels: number; fullShape: [number, number, number] };
 }

@@ -302,7 +302,7 @@ export class LumenHost {
     const pred = this.currentPrediction();
     return {
       id: this.projectId, name: this.projectId,
-      volume: v ? { id: v.id, name: v.name, shape: v.shape, dtype: v.dtype, spacing: v.geometry.spacing, unit: v.geometry.unit, format: v.source?.format ?? null, pyramid: pyramidOf(v.source?.header) } : null,
+      volume: v ? { id: v.id, name: v.name, shape: v.shape, dtype: v.dtype, spacing: v.geometry.spacing, unit: v.geometry.unit, format: v.source?.format ?? null, ...(v.geometry.affine ? { affine: v.geometry.affine } : {}), pyramid: pyramidOf(v.source?.header) } : null,
       labels: lid !== null ? this.labelsMeta(lid) : null,
       prediction: pred ? { volumeId: pred.volumeId, name: pred.name, modelId: pred.modelId, createdAt: pred.createdAt } : null,
       instances: this.instances.meta(),
@@ -660,7 +660,7 @@ export class LumenHost {
     const store = this.requireStore();
     const vid = this.currentVolume();
     if (vid === null) throw new LumenError('bad-input', 'import an image first');
-    const { geometry, shape: [d, h, w] } = store.volumeInfo(vid);
+    const { geometry, source, shape: [d, h, w] } = store.volumeInfo(vid);
     let data: Uint8Array;
     if (what === 'labels') data = this.labels(this.currentLabels()!).labels.toDense();
     else {
@@ -671,7 +671,8 @@ export class LumenHost {
     const ext = format === 'tiff' ? '.tif' : '.nii.gz';
     const fileName = `${this.projectId.replace(/[^\w.-]+/g, '_')}-${what}${ext}`;
     const path = join(this.scratch, fileName);
-    await writeVolume(path, makeVolume([d, h, w, 1], 'uint8', data, geometry), { labels: true });
+    // a NIfTI export carries the imported file's header (qform, sform, codes) so it overlays the original exactly
+    await writeVolume(path, { ...makeVolume([d, h, w, 1], 'uint8', data, geometry), ...(source?.format === 'nifti' && format === 'nifti' ? { source } : {}) }, { labels: true });
     const bytes = new Uint8Array(readFileSync(path));
     rmSync(path, { force: true });
     return { url: null, fileName, bytes };

@@ -1,7 +1,9 @@
 // The three orthogonal views as planes of a z,y,x volume: which axis a view cuts, what its rows
 // and columns are, and how a pointer position on screen maps to voxels. Pure functions.
 import type { Axis } from '../../src-shared/api.ts';
+import { anatomicalViews, type ViewTransform } from '../../src-shared/orientation/anatomical-views.ts';
 
+/** Plain titles for volumes without an anatomical orientation (microscopy): the array's own planes. */
 export const VIEWS: { axis: Axis; title: string }[] = [
   { axis: 'z', title: 'Axial (xy)' },
   { axis: 'y', title: 'Coronal (xz)' },
@@ -98,4 +100,27 @@ export function autoWindow(image: ArrayLike<number>, min: number, max: number): 
   s.sort((a, b) => a - b);
   const lo = s[Math.floor(s.length * 0.005)] ?? min, hi = s[Math.floor(s.length * 0.995)] ?? max;
   return hi > lo ? [lo, hi] : [min, max > min ? max : min + 1];
+}
+
+/** The three views of a volume: anatomical (radiological) when it has an affine, else the plain z/y/x planes. */
+export function sliceViews(affine: readonly number[] | undefined): { transform: ViewTransform; title: string }[] {
+  return anatomicalViews(affine).map((t, i) => ({
+    transform: t, title: t.view ? `${t.view[0]!.toUpperCase()}${t.view.slice(1)} (array ${t.axis})` : VIEWS[i]!.title,
+  }));
+}
+
+/** Screen rows and columns of a plane shown with `t`, and which volume axes they run along. */
+export function screenLayout(shape: readonly number[], t: ViewTransform): { rows: number; cols: number; rowAxis: 0 | 1 | 2; colAxis: 0 | 1 | 2 } {
+  const p = planeLayout(shape, t.axis);
+  return t.transpose ? { rows: p.cols, cols: p.rows, rowAxis: p.colAxis, colAxis: p.rowAxis } : p;
+}
+
+/**
+ * The CSS matrix that shows the array plane (width = its columns, height = its rows, origin top
+ * left) as the screen wants it: transposed and mirrored per `t`, inside a box of width × height.
+ */
+export function planeCssTransform(t: ViewTransform, width: number, height: number): string {
+  const e = t.flipCols ? width : 0, f = t.flipRows ? height : 0;
+  const sc = t.flipCols ? -1 : 1, sr = t.flipRows ? -1 : 1;
+  return t.transpose ? `matrix(0, ${sr}, ${sc}, 0, ${e}, ${f})` : `matrix(${sc}, 0, 0, ${sr}, ${e}, ${f})`;
 }

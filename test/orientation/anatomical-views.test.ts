@@ -4,32 +4,12 @@
 import { describe, it, expect } from 'vitest';
 import { anatomicalViews, arrayToScreen, screenToArray, PLAIN_VIEWS, type ViewTransform } from '../../src-shared/orientation/anatomical-views.ts';
 import { planeLayout, planeToVoxel } from '../../src-renderer/lib/planes.ts';
+import { reorder } from './reorder.ts';
 
 type Zyx = [number, number, number];
 
 /** An RAS affine (row-major, voxel i = x, j = y, k = z) with these spacings, axis-aligned. */
 const ras = (sp: Zyx): number[] => [sp[2], 0, 0, 0, 0, sp[1], 0, 0, 0, 0, sp[0], 0, 0, 0, 0, 1];
-
-/**
- * The same anatomy stored with array axes permuted (`perm[a]` = original axis stored as axis a) and
- * some reversed; returns the new shape, affine, and the voxel map original → stored.
- */
-function reorder(shape: Zyx, affine: number[], perm: Zyx, flip: [boolean, boolean, boolean]) {
-  const newShape = perm.map((p) => shape[p]!) as Zyx;
-  // world of original voxel (z, y, x): A · [x, y, z, 1]; stored voxel s with s[a] = flip ? n−1−o[perm[a]] : o[perm[a]]
-  const col = (a: number) => [affine[2 - a]!, affine[4 + 2 - a]!, affine[8 + 2 - a]!]; // direction of original axis a
-  const out = new Array(16).fill(0);
-  out[15] = 1;
-  const origin = [affine[3]!, affine[7]!, affine[11]!];
-  for (let a = 0; a < 3; a++) {
-    const d = col(perm[a]!).map((v) => (flip[a] ? -v : v));
-    if (flip[a]) for (let k = 0; k < 3; k++) origin[k]! += col(perm[a]!)[k]! * (shape[perm[a]!]! - 1);
-    for (let k = 0; k < 3; k++) out[k * 4 + (2 - a)] = d[k];
-  }
-  for (let k = 0; k < 3; k++) out[k * 4 + 3] = origin[k];
-  const map = (o: Zyx): Zyx => [0, 1, 2].map((a) => (flip[a] ? newShape[a]! - 1 - o[perm[a]!]! : o[perm[a]!]!)) as Zyx;
-  return { shape: newShape, affine: out, map };
-}
 
 /** Where voxel v shows on the screen of view t (on the slice through v): screen (row, col) and the plane's screen size. */
 function onScreen(t: ViewTransform, shape: Zyx, v: Zyx): { at: [number, number]; size: [number, number] } {
