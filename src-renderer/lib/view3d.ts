@@ -1,6 +1,6 @@
 // The 3D view: GPU volume rendering of the image (vtk.js), window/level and opacity presets, and
-// the prediction (or, before any training, the foreground labels) as a coloured surface from
-// marching cubes. Physical spacing goes into the vtkImageData, so anisotropic stacks keep their
+// the prediction (or, before any training, the painted labels) as surfaces from marching cubes,
+// each class in its colour. Physical spacing goes into the vtkImageData, so anisotropic stacks keep their
 // true proportions. In instance mode the objects get one surface, each vertex in its object's
 // colour (api.ts instanceColor, as in the slice views).
 import '@kitware/vtk.js/Rendering/Profiles/Volume';
@@ -15,7 +15,6 @@ import vtkPiecewiseFunction from '@kitware/vtk.js/Common/DataModel/PiecewiseFunc
 import vtkImageMarchingCubes from '@kitware/vtk.js/Filters/General/ImageMarchingCubes';
 import vtkActor from '@kitware/vtk.js/Rendering/Core/Actor';
 import vtkMapper from '@kitware/vtk.js/Rendering/Core/Mapper';
-import { instanceColor } from '../../src-shared/api.ts';
 
 export type Preset = 'fluorescence' | 'mri';
 
@@ -36,9 +35,8 @@ const PRESETS: Record<Preset, { color: [number, number, number, number][]; opaci
 export interface View3D {
   setImage(data: ArrayLike<number> & { length: number }, shape: [number, number, number], spacing: [number, number, number]): void;
   setWindow(low: number, high: number, preset: Preset): void;
-  setSurface(mask: Uint8Array | null, color: [number, number, number]): void;
-  /** objects (an id per voxel) as surfaces coloured per object; null hides them */
-  setInstances(ids: Uint32Array | null): void;
+  /** labelled regions as surfaces, each vertex in the colour of its voxel's value (colorOf; 0 = nothing); null hides them */
+  setSurfaces(values: Uint8Array | Uint16Array | Uint32Array | null, colorOf: (value: number) => [number, number, number]): void;
   resize(): void;
   render(): void;
   dispose(): void;
@@ -63,15 +61,6 @@ export function createView3D(container: HTMLElement): View3D {
   volume.getProperty().setScalarOpacity(0, otf);
   volume.getProperty().setInterpolationTypeToLinear();
 
-  const mask = vtkImageData.newInstance();
-  const cubes = vtkImageMarchingCubes.newInstance({ contourValue: 0.5, computeNormals: true, mergePoints: true });
-  cubes.setInputData(mask);
-  const surfaceMapper = vtkMapper.newInstance();
-  surfaceMapper.setInputConnection(cubes.getOutputPort());
-  const surface = vtkActor.newInstance();
-  surface.setMapper(surfaceMapper);
-  surface.getProperty().setOpacity(0.55);
-
   const objectMask = vtkImageData.newInstance();
   const objectCubes = vtkImageMarchingCubes.newInstance({ contourValue: 0.5, computeNormals: true, mergePoints: true });
   objectCubes.setInputData(objectMask);
@@ -83,12 +72,15 @@ export function createView3D(container: HTMLElement): View3D {
   objectsActor.setMapper(objectMapper);
   objectsActor.getProperty().setOpacity(0.85);
 
-  let hasImage = false, hasSurface = false, hasObjects = false;
+  let hasImage = false, hasObjects = false;
   let shape: [number, number, number] = [1, 1, 1];
   let spacing: [number, number, number] = [1, 1, 1];
 
   return {
     setImage(data, s, sp) {
+      // the camera is placed for a new volume only: updates of the same volume (a retrained
+      // prediction, new labels) keep the user's view
+      const sameGeometry = hasImage && s.every((v, i) => v === shape[i]) && sp.every((v, i) => v === spacing[i]);
       shape = s; spacing = sp;
       image.setDimensions(s[2], s[1], s[0]);
       image.setSpacing([sp[2], sp[1], sp[0]]);
@@ -98,6 +90,7 @@ export function createView3D(container: HTMLElement): View3D {
         renderer.addVolume(volume);
         hasImage = true;
       }
+      if (sameGeometry) return;
       renderer.resetCamera();
       const cam = renderer.getActiveCamera();
       cam.elevation(-55);
@@ -117,22 +110,7 @@ export function createView3D(container: HTMLElement): View3D {
       // scale opacity with the physical voxel size so thin stacks are not see-through
       volume.getProperty().setScalarOpacityUnitDistance(0, Math.max(0.5, Math.min(...spacing)) * 1.5);
     },
-    setSurface(m, color) {
-      if (!m || !m.some((v) => v > 0)) {
-        if (hasSurface) { renderer.removeActor(surface); hasSurface = false; }
-        return;
-      }
-      mask.setDimensions(shape[2], shape[1], shape[0]);
-      mask.setSpacing([spacing[2], spacing[1], spacing[0]]);
-      const f = new Float32Array(m.length);
-      for (let i = 0; i < m.length; i++) f[i] = m[i]! > 0 ? 1 : 0;
-      mask.getPointData().setScalars(vtkDataArray.newInstance({ name: 'mask', numberOfComponents: 1, values: f }));
-      mask.modified();
-      cubes.modified();
-      surface.getProperty().setColor(...color);
-      if (!hasSurface) { renderer.addActor(surface); hasSurface = true; }
-    },
-    setInstances(ids) {
+    setSurfaces(ids, colorOf) {
       if (!ids || !ids.some((v) => v > 0)) {
         if (hasObjects) { renderer.removeActor(objectsActor); hasObjects = false; }
         return;
@@ -161,12 +139,14 @@ export function createView3D(container: HTMLElement): View3D {
           for (const y of [Math.floor(fy), Math.ceil(fy)]) for (const x of [Math.floor(fx), Math.ceil(fx)]) { id = idAt(z, y, x); if (id) break; }
           if (id) break;
         }
-        const [r, g, b] = id ? instanceColor(id) : [200, 200, 200];
+        const [r, g, b] = id ? colorOf(id) : [200, 200, 200];
         rgb[3 * p] = r; rgb[3 * p + 1] = g; rgb[3 * p + 2] = b;
       }
       poly.getPointData().setScalars(vtkDataArray.newInstance({ name: 'colors', numberOfComponents: 3, values: rgb }));
       objectMapper.setInputData(poly);
       if (!hasObjects) { renderer.addActor(objectsActor); hasObjects = true; }
+      // the volume's bounds, not the surface's, set the clipping range: nothing is cut away
+      renderer.resetCameraClippingRange(volume.getBounds());
     },
     resize() { grw.resize(); },
     render() { renderWindow.render(); },

@@ -114,6 +114,24 @@ afterAll(async () => {
   if (server) rmSync(server.projects, { recursive: true, force: true });
 });
 
+/** Pixels of the 3D view in the foreground class's orange (#f97316, shaded): its label surface. */
+async function classColouredPixels(): Promise<number> {
+  const png = (await page.locator('[data-testid=view-3d] .vtk').screenshot()).toString('base64');
+  return page.evaluate(async (data) => {
+    const img = new Image();
+    img.src = `data:image/png;base64,${data}`;
+    await img.decode();
+    const c = document.createElement('canvas');
+    c.width = img.width; c.height = img.height;
+    const ctx = c.getContext('2d')!;
+    ctx.drawImage(img, 0, 0);
+    const d = ctx.getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 0; i < d.length; i += 4) if (d[i]! > 120 && d[i]! > d[i + 1]! + 40 && d[i]! > d[i + 2]! + 80) n++;
+    return n;
+  }, png);
+}
+
 describe('Lumen in the browser (npm run serve + chromium)', () => {
   it('shows the start screen and refuses a bad file with a readable message, importing nothing', async () => {
     await page.goto(server.url);
@@ -158,6 +176,9 @@ describe('Lumen in the browser (npm run serve + chromium)', () => {
       for (const s of runs(z, false, 3, 30)) await stroke(s);
     }
     expect(await revision()).toBeGreaterThanOrEqual(8);
+    // the 3D view draws the painted class as a surface in the class's colour
+    await expect.poll(() => page.getByTestId('view3d-status').innerText(), { timeout: 20_000 }).toBe('image + labels: 1 class surface');
+    await expect.poll(() => classColouredPixels(), { timeout: 20_000 }).toBeGreaterThan(30);
     await shot('labels');
   });
 
@@ -209,6 +230,7 @@ describe('Lumen in the browser (npm run serve + chromium)', () => {
     expect(Math.max(...times)).toBeLessThan(500);
     await page.getByTestId('train-message').waitFor({ timeout: 300_000 });
     expect(await page.getByTestId('train-message').innerText()).toContain('Prediction updated');
+    await expect.poll(() => page.getByTestId('view3d-status').innerText(), { timeout: 20_000 }).toBe('image + prediction: 1 class surface');
     lossPoints = Number(await page.getByTestId('loss-chart').getAttribute('data-points'));
     await goToSlice(7);
     await page.waitForTimeout(2500);
