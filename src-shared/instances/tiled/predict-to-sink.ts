@@ -16,7 +16,7 @@ import type { PatchModel } from '../../infer/patch-model.ts';
 import type { SlabSource, SliceSink } from '../../infer/source.ts';
 import type { OpenSink, ObjectStats } from '../../infer/pipeline.ts';
 import { streamSlidingWindow, type SlidingWindowOptions, type SlidingWindowRun } from '../../infer/sliding-window.ts';
-import { throwIfCancelled } from '../../infer/cancel.ts';
+import { throwIfCancelled, type InferProgress } from '../../infer/cancel.ts';
 import { suppressSorted, type NmsStats } from '../nms.ts';
 import { StarPolygon } from '../polygon.ts';
 import { StarPolyhedron } from '../polyhedron.ts';
@@ -28,14 +28,8 @@ import { SlabPainter } from './paint.ts';
 
 export type InstancePhase = 'stats' | 'predict' | 'nms' | 'write';
 
-export interface InstanceProgress {
-  phase: InstancePhase;
-  /** monotonic over the whole job: prediction counts the volume's voxels once, NMS once, writing once */
-  done: number;
-  total: number;
-  /** seconds left in the current phase, from its rate so far (NaN until there is one) */
-  etaSeconds: number;
-}
+/** done/total: monotonic over the whole job, prediction counting the volume's voxels once, NMS once, writing once */
+export interface InstanceProgress extends InferProgress { phase: InstancePhase }
 
 export interface InstanceJobOptions extends Omit<SlidingWindowOptions, 'onProgress' | 'part' | 'bandCache'> {
   /** override the model's stored thresholds */
