@@ -38,23 +38,27 @@ export class CandidateStore {
   /**
    * Takes the candidates of one output slice, planar [1 + R][h][w] (probability, then the
    * distances along each ray), whose plane starts at image voxel (y0, x0); `z` is the slice's
-   * image z. Only grid voxels (z, y, x multiples of the grid) are read. Distances below 0 are
+   * image z. Only grid voxels (z, y, x multiples of the grid) are read; a sampled plane
+   * (plane.step, streamSlidingWindow's `sample`) holds nothing else. Distances below 0 are
    * clamped to 0, as onGrid (train/predict-instances.ts) does.
    */
-  addSlice(z: number, out: Float32Array, plane: { y0: number; x0: number; h: number; w: number }, grid: readonly [number, number, number], threshold: number): number {
+  addSlice(z: number, out: Float32Array, plane: { y0: number; x0: number; h: number; w: number; step?: readonly [number, number] }, grid: readonly [number, number, number], threshold: number): number {
     if (z % grid[0] !== 0) return 0;
-    const { y0, x0, h, w } = plane, hw = h * w, R = this.rays, gy = grid[1], gx = grid[2];
-    // first grid row/column inside the plane
-    const yStart = (gy - (y0 % gy)) % gy, xStart = (gx - (x0 % gx)) % gx;
+    const { y0, x0, h, w } = plane, hw = h * w, R = this.rays;
+    // plane index step, image voxels per plane index, first grid row/column inside the plane
+    const [sy, sx] = plane.step ? [1, 1] : [grid[1], grid[2]];
+    const [vy, vx] = plane.step ?? [1, 1];
+    if (plane.step && (plane.step[0] !== grid[1] || plane.step[1] !== grid[2] || y0 % grid[1] || x0 % grid[2])) throw new RangeError('the sampled plane is not on the decoding grid');
+    const yStart = plane.step ? 0 : (sy - (y0 % sy)) % sy, xStart = plane.step ? 0 : (sx - (x0 % sx)) % sx;
     let added = 0;
-    for (let y = yStart; y < h; y += gy) {
+    for (let y = yStart; y < h; y += sy) {
       const row = y * w;
-      for (let x = xStart; x < w; x += gx) {
+      for (let x = xStart; x < w; x += sx) {
         const i = row + x, p = out[i]!;
         if (!(p > threshold)) continue;
         if (this.count === this.capacity) this.grow();
         const n = this.count++;
-        this.centreBuf[3 * n] = z; this.centreBuf[3 * n + 1] = y0 + y; this.centreBuf[3 * n + 2] = x0 + x;
+        this.centreBuf[3 * n] = z; this.centreBuf[3 * n + 1] = y0 + y * vy; this.centreBuf[3 * n + 2] = x0 + x * vx;
         this.probBuf[n] = p;
         const d = this.distBuf, at = n * R;
         for (let k = 0, j = hw + i; k < R; k++, j += hw) { const v = out[j]!; d[at + k] = v > 0 ? v : 0; }

@@ -17,15 +17,17 @@ export function isInstanceModel(m: Pick<ModelFile, 'config' | 'instances'>): boo
 
 /**
  * The default patch: 2D the whole image up to 512² (as after training); 3D 32×128×128, its depth
- * lowered where the band it makes the window hold, depth × (1 + R) × H × W float32, would pass
- * INSTANCE_BAND_BYTES (a wide plane), never below the network's z multiple.
+ * lowered where the band it makes the window hold would pass INSTANCE_BAND_BYTES (a wide plane),
+ * never below the network's z multiple. The band is the decoding grid's share of (patch depth)
+ * slices: depth/gz × (1 + R) × ⌈H/gy⌉ × ⌈W/gx⌉ float32.
  */
-export function instanceWindow(m: Pick<ModelFile, 'config'>, shape: readonly number[]): { patch: [number, number, number] } {
+export function instanceWindow(m: Pick<ModelFile, 'config' | 'instances'>, shape: readonly number[]): { patch: [number, number, number] } {
   const patch = instancePatch(m.config.dims);
   if (m.config.dims === 2) return { patch };
   const [, H, W] = shape as [number, number, number];
+  const [gz, gy, gx] = m.instances?.grid ?? [1, 1, 1];
   const zMultiple = sizeMultiple(m.config)[0]!;
-  const fits = Math.floor(INSTANCE_BAND_BYTES / (m.config.outChannels * H * W * 4));
+  const fits = Math.floor((gz * INSTANCE_BAND_BYTES) / (m.config.outChannels * Math.ceil(H / gy) * Math.ceil(W / gx) * 4));
   const depth = Math.max(zMultiple, Math.min(patch[0], Math.floor(fits / zMultiple) * zMultiple));
   return { patch: [depth, patch[1], patch[2]] };
 }

@@ -5,10 +5,12 @@
 // by slab into the sink (paint.ts). An object cut by a patch border is thus decided once, on the
 // blended output, like any other: never duplicated by two tiles, never split between them.
 //
-// The result is exactly decodeStarOutput (train/predict-instances.ts) of the same network output,
-// voxel for voxel. Memory: the candidates (about 4·(R + 4) bytes each), one band of the network's
-// output (patch depth × (1 + R) × plane × 4 bytes, held by the sliding window), the kept shapes'
-// masks, and one slab of labels; never the whole (1 + R)-channel output nor the whole label image.
+// The sliding window blends only the voxels on the decoding grid (its `sample` option), the only
+// ones decoding reads, with the values a full pass gives them: the result is exactly
+// decodeStarOutput (train/predict-instances.ts) of the same network output, voxel for voxel.
+// Memory: the candidates (about 4·(R + 4) bytes each), one band of the network's output on the grid
+// (patch depth/gz × (1 + R) × ⌈H/gy⌉ × ⌈W/gx⌉ × 4 bytes), the kept shapes' masks, and one slab of
+// labels; never the whole (1 + R)-channel output nor the whole label image.
 import { LumenError } from '../../errors.ts';
 import type { DType, Shape4 } from '../../volume.ts';
 import { makeVolume } from '../../volume.ts';
@@ -115,7 +117,7 @@ export async function predictInstancesToSink(model: PatchModel, source: SlabSour
     const t = performance.now();
     store.addSlice(z, out, box, grid, probThreshold);
     extractMs += performance.now() - t;
-  }, { ...window, onProgress: (done) => report('predict', done, V) });
+  }, { ...window, sample: grid, onProgress: (done) => report('predict', done, V) });
   report('predict', V, V);
   let t = performance.now();
   const order = store.order();
