@@ -31,7 +31,7 @@ export interface InferenceJob {
   /** hosted by the app: yield the CPU to the UI (RuntimeOptions.background) */
   background?: boolean;
   /** instance (StarDist) models: thresholds instead of the model's stored ones */
-  instances?: { probThreshold?: number; nmsThreshold?: number };
+  instances?: { probThreshold?: number; nmsThreshold?: number; candidateGrid?: [number, number, number] };
 }
 
 /** What an instance model's job adds: its objects are in `objects`. */
@@ -39,6 +39,7 @@ export interface InstanceJobSummary {
   candidates: number;
   probThreshold: number;
   nmsThreshold: number;
+  candidateGrid: [number, number, number];
   stages: InstanceStageSeconds;
 }
 
@@ -85,8 +86,8 @@ export async function runInferenceJob(job: InferenceJob, hooks: { signal?: Cance
     const sink: OpenSink = job.output.kind === 'file'
       ? fileSink(job.output.path, like)
       : storeSink(store(job.output.project), job.output.name, source.info.geometry, (id) => { volumeId = id; });
-    if (!star && (job.instances?.probThreshold !== undefined || job.instances?.nmsThreshold !== undefined)) {
-      throw new LumenError('bad-input', '--prob-threshold and --nms-threshold apply to instance models; this model segments classes');
+    if (!star && job.instances && Object.values(job.instances).some((v) => v !== undefined)) {
+      throw new LumenError('bad-input', '--prob-threshold, --nms-threshold and --candidate-grid apply to instance models; this model segments classes');
     }
     if (star) {
       checkInstanceOptions(job.options);
@@ -100,7 +101,7 @@ export async function runInferenceJob(job: InferenceJob, hooks: { signal?: Cance
         });
         return {
           shape: r.shape, dtype: r.dtype, run: r.run, objects: r.objects, seconds: r.seconds, device: runtime.report(), volumeId,
-          instances: { candidates: r.candidates, probThreshold: r.probThreshold, nmsThreshold: r.nmsThreshold, stages: r.stages },
+          instances: { candidates: r.candidates, probThreshold: r.probThreshold, nmsThreshold: r.nmsThreshold, candidateGrid: r.candidateGrid, stages: r.stages },
         };
       }
     }

@@ -72,6 +72,10 @@ describe('lumen predict with an instance model', () => {
     // the job the CLI's worker runs, in this process
     const none = await runInferenceJob({ ...job('star2d.onnx', 'img2d.tif', 'none.tif'), instances: { probThreshold: 0.9 } });
     expect(none.objects!.count).toBe(0);
+    // a coarser candidate grid: a quarter of the candidates
+    const coarse = await runInferenceJob({ ...job('star2d.onnx', 'img2d.tif', 'coarse.tif'), instances: { candidateGrid: [1, 4, 4] } });
+    expect(coarse.instances!.candidates).toBe(16 * 20);
+    expect(coarse.instances!.candidateGrid).toEqual([1, 4, 4]);
   });
 
   it('3D anisotropic: writes objects to OME-Zarr', async () => {
@@ -103,7 +107,7 @@ describe('lumen predict with an instance model', () => {
     await refused({ ...job('star3d.onnx', 'img3d.tif', 'x.tif'), options: { post: { minSize: 5, threshold: 0.3 } } }, 'bad-input',
       /an instance model writes objects, not a mask: --threshold .*, --min-size do not apply/);
     await refused({ ...job('star3d.onnx', 'img3d.tif', 'x.tif'), model: { path: pretrainedPath('vessels-3d-2p') }, instances: { nmsThreshold: 0.3 } }, 'bad-input',
-      /--prob-threshold and --nms-threshold apply to instance models/);
+      /--prob-threshold, --nms-threshold and --candidate-grid apply to instance models/);
     for (const f of ['x.tif', 'x.zarr']) expect(existsSync(tmp.path(f))).toBe(false);
   });
 });

@@ -110,6 +110,16 @@ describe('tiled instance prediction into files', () => {
     expect(readdirSync(tmp.dir).filter((f) => f.includes('partial'))).toEqual([]);
   });
 
+  it('a coarser candidate grid decodes as a model of that grid would', async () => {
+    const coarse = { ...d, grid: [1, 4, 4] as [number, number, number] };
+    const mem = decodeStarOutput(await planarOutput(model, memorySource(vol), window), [1, n, n], coarse);
+    let sink: ReturnType<typeof memorySink> | undefined;
+    const r = await predictInstancesToSink(model, memorySource(vol), d, (spec) => (sink = memorySink(spec.shape, spec.dtype, vol.geometry)), { ...window, candidateGrid: [1, 4, 4] });
+    expect(r.candidateGrid).toEqual([1, 4, 4]);
+    expect(r.candidates).toBe(mem.candidateCount);
+    expect(sink!.volume.data).toEqual(mem.labels);
+  });
+
   it('cancel during NMS leaves no file and says so', async () => {
     const signal = { cancelled: false };
     const err = await predictInstancesToSink(model, memorySource(vol), d, fileSink(tmp.path('cancel.tif'), vol), {

@@ -68,6 +68,15 @@ export class CandidateStore {
     return added;
   }
 
+  /** lets the buffers go (the store is empty afterwards) */
+  clear(): void {
+    this.count = 0;
+    this.capacity = 16;
+    this.centreBuf = new Int32Array(3 * 16);
+    this.probBuf = new Float32Array(16);
+    this.distBuf = new Float32Array(16 * this.rays);
+  }
+
   /** positions by decreasing probability, ties by position (= grid index): the NMS order */
   order(): Int32Array {
     const prob = this.probBuf;

@@ -16,14 +16,18 @@ export function isInstanceModel(m: Pick<ModelFile, 'config' | 'instances'>): boo
 }
 
 /**
- * The default patch: 2D the whole image up to 512² (as after training); 3D 32×128×128, its depth
- * lowered where the band it makes the window hold would pass INSTANCE_BAND_BYTES (a wide plane),
- * never below the network's z multiple. The band is the decoding grid's share of (patch depth)
- * slices: depth/gz × (1 + R) × ⌈H/gy⌉ × ⌈W/gx⌉ float32.
+ * The default patch: 2D the whole image up to 512² (as after training); 3D 64×128×128 (shrunk to
+ * thinner stacks), its depth lowered where the band it makes the window hold would pass
+ * INSTANCE_BAND_BYTES (a wide plane), never below the network's z multiple. The band is the
+ * decoding grid's share of (patch depth) slices: depth/gz × (1 + R) × ⌈H/gy⌉ × ⌈W/gx⌉ float32.
+ * 64 deep rather than 32: for the 3D instance network the cost per patch voxel is flat up to ~1 M
+ * voxels (it doubles at 2 M, the 97-channel output's memory), and deeper patches overlap less in
+ * z; on 64×256×256, 9 patches of 64×128×128 took 49 CPU-seconds against 70 for 27 of 32×128×128
+ * (bench:instances, docs/instances-predict.md).
  */
 export function instanceWindow(m: Pick<ModelFile, 'config' | 'instances'>, shape: readonly number[]): { patch: [number, number, number] } {
-  const patch = instancePatch(m.config.dims);
-  if (m.config.dims === 2) return { patch };
+  if (m.config.dims === 2) return { patch: instancePatch(2) };
+  const patch: [number, number, number] = [64, 128, 128];
   const [, H, W] = shape as [number, number, number];
   const [gz, gy, gx] = m.instances?.grid ?? [1, 1, 1];
   const zMultiple = sizeMultiple(m.config)[0]!;
