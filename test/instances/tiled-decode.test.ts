@@ -120,6 +120,21 @@ describe('tiled instance prediction into files', () => {
     expect(sink!.volume.data).toEqual(mem.labels);
   });
 
+  it('more than 65535 objects: uint32 labels, as the in-memory decoder', async () => {
+    // every pixel of 260×260 a candidate whose shape is a disc of radius 0.6: 67 600 objects
+    const m = 260, C = 33, tiny = { ...d, grid: [1, 1, 1] as [number, number, number] };
+    const data = new Float32Array(m * m * C);
+    for (let i = 0; i < m * m; i++) { data[i * C] = 0.9; data.fill(0.6, i * C + 1, (i + 1) * C); }
+    const many = makeVolume([1, m, m, C], 'float32', data);
+    let sink: ReturnType<typeof memorySink> | undefined;
+    const r = await predictInstancesToSink(model, memorySource(many), tiny, (spec) => (sink = memorySink(spec.shape, spec.dtype, many.geometry)), { patch: [1, 128, 128], normalize: 'none' });
+    expect(r.objects.count).toBe(m * m);
+    expect(r.dtype).toBe('uint32');
+    const mem = decodeStarOutput(await planarOutput(model, memorySource(many), { patch: [1, 128, 128], normalize: 'none' }), [1, m, m], tiny);
+    expect(mem.labels).toBeInstanceOf(Uint32Array);
+    expect(sink!.volume.data).toEqual(mem.labels);
+  });
+
   it('cancel during NMS leaves no file and says so', async () => {
     const signal = { cancelled: false };
     const err = await predictInstancesToSink(model, memorySource(vol), d, fileSink(tmp.path('cancel.tif'), vol), {
