@@ -11,6 +11,8 @@ import { ProgressBar } from '../progress.ts';
 import { startInference } from '../inference-service.ts';
 import type { Connectivity } from '../../src-shared/infer/postprocess/components.ts';
 import { pretrainedPath } from '../pretrained.ts';
+import { readFileSync } from 'node:fs';
+import { readModelMetadata } from '../../src-shared/nn/onnx-io.ts';
 
 export const summary = 'segment a volume of any size with a model: lumen predict --model M.onnx --image IMG --out PRED [--prob] [--patch z,y,x] [--overlap 0.25] [--flips] [--min-size N] …';
 
@@ -31,7 +33,15 @@ export const usage = `usage: lumen predict --model MODEL.onnx|NAME --image IMG -
                            --instances need the whole volume and are refused there.
   A binary model writes 0 / --out-scale; a multi-class model writes each voxel's class value as
   painted (1 = background, 2… the classes); --threshold, --out-scale and the object filters are
-  for binary models.`;
+  for binary models.
+  An instance model (trained with --instances: StarDist) writes its objects, ids 1…n (uint16, uint32
+  past 65535), found by one sliding window and one NMS over the whole image, so objects cut by patch
+  borders come out whole; the JSON line adds the object count and each stage's seconds.
+  [--prob-threshold P] [--nms-threshold T]  instead of the thresholds tuned in training
+  [--candidate-grid z,y,x] read candidates on this grid instead of the model's (e.g. 2,2,2 or
+                           1,4,4 for a 1,2,2 model): fewer candidates, a faster NMS
+  --prob then writes the network's 1 + R float32 channels (object probability, then the distance
+  along each ray in voxels). --blocks, --flips and the mask options are refused for it.`;
 
 export async function run(argv: string[]): Promise<number> {
   const args = parseArgs(argv, ['prob', 'flips', 'fill-holes', 'instances']);
@@ -58,6 +68,12 @@ export async function run(argv: string[]): Promise<number> {
     throw new LumenError('bad-input', 'post-processing (--min-size, --keep-largest, --fill-holes, --instances) applies to labels, not to --prob output');
   }
 
+  const instanceThresholds = {
+    probThreshold: numberFlag(args, 'prob-threshold', (x) => x >= 0 && x <= 1, 'a number from 0 to 1'),
+    nmsThreshold: numberFlag(args, 'nms-threshold', (x) => x >= 0 && x < 1, 'a number from 0 up to (not including) 1'),
+    candidateGrid: tripleFlag(args, 'candidate-grid'),
+  };
+
   let bar: ProgressBar | undefined;
   let shown = -1;
   const handle = startInference({
@@ -76,6 +92,7 @@ export async function run(argv: string[]): Promise<number> {
       post,
       tempDir: flag(args, 'temp-dir'),
     },
+    instances: instanceThresholds,
   }, {
     onProgress: (p) => {
       bar ??= new ProgressBar('predict', p.total);
@@ -92,6 +109,12 @@ export async function run(argv: string[]): Promise<number> {
       out, shape: r.shape, dtype: r.dtype, device: r.device.used, patch: r.run.patch, patches: r.run.patches,
       seconds: +r.seconds.toFixed(2), cpuSeconds: cpuSeconds(), voxelsPerSecond: Math.round((r.shape[0] * r.shape[1] * r.shape[2]) / r.seconds),
       ...(r.objects ? { objects: r.objects.count, objectVoxels: r.objects.sizes.length <= 1000 ? r.objects.sizes : undefined } : {}),
+      ...(r.instances ? {
+        // kept shapes that more probable ones cover entirely keep their id but no voxel (as in StarDist)
+        emptyIds: r.objects!.sizes.filter((n) => n === 0).length,
+        candidates: r.instances.candidates, candidateGrid: r.instances.candidateGrid, probThreshold: r.instances.probThreshold, nmsThreshold: r.instances.nmsThreshold,
+        stageSeconds: Object.fromEntries(Object.entries(r.instances.stages).map(([k, v]) => [k, +v.toFixed(2)])),
+      } : {}),
     }));
     return 0;
   } finally {
@@ -128,6 +151,7 @@ async function runBlocks(args: ParsedArgs): Promise<number> {
   }
   if (!/\.zarr\/?$/i.test(out)) throw new LumenError('bad-input', `--blocks writes an OME-Zarr folder; name the output *.zarr, not ${out}`);
   if (step === 'init') {
+    refuseInstanceModel(pretrainedPath(requiredFlag(args, 'model')));
     const zarrFormat = numberFlag(args, 'zarr-format', (x) => x === 2 || x === 3, '2 or 3') as 2 | 3 | undefined;
     const settings = await initBlocks({
       model: pretrainedPath(requiredFlag(args, 'model')), image: requiredFlag(args, 'image'), out,
@@ -162,6 +186,13 @@ async function runBlocks(args: ParsedArgs): Promise<number> {
   if (r.predicted.length === 0) process.stderr.write(`block set ${k}/${n} of ${out} was already finished; nothing to do\n`);
   console.log(JSON.stringify({ out, task: r.task, blocks: r.blocks.length, predicted: r.predicted.length, skipped: r.skipped.length, of: r.total, seconds: +r.seconds.toFixed(2), cpuSeconds: cpuSeconds(), peakRssMB: Math.round(r.peakRssBytes / 2 ** 20) }));
   return 0;
+}
+
+/** --blocks predicts blocks apart; an instance model's objects need one NMS over the whole volume. */
+function refuseInstanceModel(path: string): void {
+  let meta: Record<string, string>;
+  try { meta = readModelMetadata(new Uint8Array(readFileSync(path))); } catch { return; } // initBlocks says what is wrong with it
+  if (meta['lumen.instances']) throw new LumenError('bad-input', 'an instance model finds objects with one NMS over the whole volume, which --blocks cannot split; predict it without --blocks');
 }
 
 /** CPU time of this process so far, all threads (what a cluster's accounting would charge). */

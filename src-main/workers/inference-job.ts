@@ -13,6 +13,8 @@ import { ProjectStore } from '../store/index.ts';
 import { storeSink, storeSource } from './store-adapters.ts';
 import { LumenError } from '../../src-shared/errors.ts';
 import { definedOnly } from '../args.ts';
+import { predictInstancesToSink, checkInstanceOptions, instanceWindow, isInstanceModel, type InstanceStageSeconds } from '../../src-shared/instances/tiled/index.ts';
+import { checkInstanceModel } from '../../src-shared/instances/train/predict-instances.ts';
 
 export type JobInput = { kind: 'file'; path: string } | { kind: 'store'; project: string; volumeId: number };
 export type JobOutput = { kind: 'file'; path: string } | { kind: 'store'; project: string; name: string };
@@ -28,12 +30,25 @@ export interface InferenceJob {
   threads?: number;
   /** hosted by the app: yield the CPU to the UI (RuntimeOptions.background) */
   background?: boolean;
+  /** instance (StarDist) models: thresholds instead of the model's stored ones */
+  instances?: { probThreshold?: number; nmsThreshold?: number; candidateGrid?: [number, number, number] };
+}
+
+/** What an instance model's job adds: its objects are in `objects`. */
+export interface InstanceJobSummary {
+  candidates: number;
+  probThreshold: number;
+  nmsThreshold: number;
+  candidateGrid: [number, number, number];
+  stages: InstanceStageSeconds;
 }
 
 export interface InferenceJobResult extends PredictJobResult {
   device: DeviceReport;
   /** store output: the new volume's id */
   volumeId?: number;
+  /** an instance model's job (objects written as labels) */
+  instances?: InstanceJobSummary;
 }
 
 export async function runInferenceJob(job: InferenceJob, hooks: { signal?: CancelSignal; onProgress?: (p: InferProgress) => void; log?: (line: string) => void } = {}): Promise<InferenceJobResult> {
@@ -46,8 +61,10 @@ export async function runInferenceJob(job: InferenceJob, hooks: { signal?: Cance
   }
   const file = importSegmenterOnnx(bytes);
   const model = segmenterPatchModel(runtime.factory, file.segmenter);
+  // an instance (StarDist) model writes objects, or its raw probability + ray channels (--prob)
+  const star = file.segmenter.kind === 'unet' && isInstanceModel(file.segmenter.model) ? file.segmenter.model : undefined;
   // a multi-class model writes its classes' label values (background 1), as the user painted them
-  const classValues = job.options?.post?.classValues ?? (model.outChannels > 1 ? file.classes : undefined);
+  const classValues = job.options?.post?.classValues ?? (model.outChannels > 1 && !star ? file.classes : undefined);
   const stores = new Map<string, ProjectStore>();
   const store = (path: string) => {
     let s = stores.get(path);
@@ -69,6 +86,25 @@ export async function runInferenceJob(job: InferenceJob, hooks: { signal?: Cance
     const sink: OpenSink = job.output.kind === 'file'
       ? fileSink(job.output.path, like)
       : storeSink(store(job.output.project), job.output.name, source.info.geometry, (id) => { volumeId = id; });
+    if (!star && job.instances && Object.values(job.instances).some((v) => v !== undefined)) {
+      throw new LumenError('bad-input', '--prob-threshold, --nms-threshold and --candidate-grid apply to instance models; this model segments classes');
+    }
+    if (star) {
+      checkInstanceOptions(job.options);
+      const [D, H, W, C] = source.info.shape;
+      const decoding = checkInstanceModel(star, [D, H, W], C);
+      if (job.options?.output !== 'probabilities') {
+        const { post: _post, output: _output, tempDir: _tempDir, ...window } = definedOnly(job.options ?? {});
+        const r = await predictInstancesToSink(model, source, decoding, sink, {
+          ...(window.patch ? {} : instanceWindow(star, source.info.shape)), ...window, ...definedOnly(job.instances ?? {}),
+          signal: hooks.signal, onProgress: hooks.onProgress,
+        });
+        return {
+          shape: r.shape, dtype: r.dtype, run: r.run, objects: r.objects, seconds: r.seconds, device: runtime.report(), volumeId,
+          instances: { candidates: r.candidates, probThreshold: r.probThreshold, nmsThreshold: r.nmsThreshold, candidateGrid: r.candidateGrid, stages: r.stages },
+        };
+      }
+    }
     const post = classValues ? { ...job.options?.post, classValues } : job.options?.post;
     // the window that suits the segmenter (whole planes for 2D networks, halos for filters) unless the job names a patch
     const window = job.options?.patch ? {} : segmenterWindow(file.segmenter, source.info.shape);

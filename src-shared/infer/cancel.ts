@@ -10,7 +10,8 @@ export function throwIfCancelled(signal: CancelSignal | undefined): void {
   if (stop) throw new LumenError('cancelled', 'inference was cancelled');
 }
 
-export type InferPhase = 'stats' | 'predict' | 'postprocess';
+// 'nms' and 'write': instance models (instances/tiled/), after prediction
+export type InferPhase = 'stats' | 'predict' | 'postprocess' | 'nms' | 'write';
 
 export interface InferProgress {
   phase: InferPhase;

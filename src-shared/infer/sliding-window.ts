@@ -46,6 +46,10 @@ export interface SlidingWindowOptions {
   bandCache?: BandCache;
   /** prediction progress: patches done / total, as voxels of the volume */
   onProgress?: (done: number, total: number) => void;
+  /** only voxels whose z, y, x are multiples of these are wanted (a StarDist decoding grid):
+   * only they are blended and handed on, as planes [outC][ceil(H/gy)][ceil(W/gx)] of the slices
+   * z % gz = 0 (SliceBox.step says so). Their values are those of the full output. Not with `part`. */
+  sample?: readonly [number, number, number];
 }
 
 export interface SlidingWindowRun {
@@ -87,8 +91,11 @@ export interface BandCache {
   write(key: string, outputs: Float32Array): void;
 }
 
-/** Where the slices handed on lie: z is the volume's, the plane [h][w] starts at (y0, x0). */
-export interface SliceBox { y0: number; x0: number; h: number; w: number }
+/**
+ * Where the slices handed on lie: z is the volume's, the plane [h][w] starts at (y0, x0). With
+ * `sample`, the plane holds every step-th voxel (step = [gy, gx]) and h, w count those.
+ */
+export interface SliceBox { y0: number; x0: number; h: number; w: number; step?: readonly [number, number] }
 
 /**
  * Streams predictions of `model` over `source`: `onSlice(z, probs, box)` receives each output
@@ -126,6 +133,11 @@ export async function streamSlidingWindow(model: PatchModel, source: SlabSource,
   const profiles = grid.axes.map((a, i) => new Map(box.starts[i]!.map((s) => [s - box.origin[i]!, patchProfile(base[i]!, a, s, trims[i]!)])));
   const inv = grid.axes.map((a, i) => Float32Array.from(weightSum(base[i]!, a, trims[i]!), (s) => 1 / s).subarray(box.origin[i]!, box.origin[i]! + box.size[i]!));
   const [invZ, invY, invX] = inv as [Float32Array, Float32Array, Float32Array];
+  // sampled output: accumulators hold the grid voxels only (index y/gy, x/gx), slices z % gz = 0
+  const [gz, gy, gx] = opts.sample ?? [1, 1, 1];
+  if (![gz, gy, gx].every((g) => Number.isInteger(g) && g >= 1)) throw new LumenError('bad-input', `the sample grid must be positive integers, not ${[gz, gy, gx].join(',')}`);
+  const sampled = gz * gy * gx > 1;
+  if (sampled && opts.part) throw new LumenError('unsupported', 'a sampled prediction covers the whole volume; it cannot be run by parts');
   const flips = flipSets(opts.flips, model.dims);
   const flipScale = 1 / flips.length;
   const batch = Math.max(1, Math.floor(opts.batch ?? 1));
@@ -135,8 +147,9 @@ export async function streamSlidingWindow(model: PatchModel, source: SlabSource,
   const stats: ChannelStats = norm === 'zscore' ? await estimateStats(source, () => throwIfCancelled(opts.signal))
     : norm === 'none' ? { mean: new Array(C).fill(0), sd: new Array(C).fill(1) } : norm;
 
-  // input slices, planar [C][H][W], z-scored; output accumulators planar [outC][H][W]
+  // input slices, planar [C][H][W], z-scored; output accumulators planar [outC][SH][SW]
   const HW = H * W;
+  const SH = Math.ceil(H / gy), SW = Math.ceil(W / gx), SHW = SH * SW;
   const input = new Map<number, Float32Array>();
   const acc = new Map<number, Float32Array>();
   const need = async (z0: number, z1: number) => {
@@ -205,6 +218,7 @@ export async function streamSlidingWindow(model: PatchModel, source: SlabSource,
   };
 
   const scatter = (zs: number, it: Item, out: Float32Array, at: number) => {
+    if (sampled) { scatterSampled(zs, it, out, at); return; }
     const [fz, fy, fx] = it.flip;
     const wz = profiles[0]!.get(zs)!, wy = profiles[1]!.get(it.ys)!, wx = profiles[2]!.get(it.xs)!;
     const nz = Math.min(pd, D - zs), ny = Math.min(ph, H - it.ys), nx = Math.min(pw, W - it.xs);
@@ -225,14 +239,37 @@ export async function streamSlidingWindow(model: PatchModel, source: SlabSource,
     }
   };
 
-  const sliceBox: SliceBox = { y0: oy, x0: ox, h: H, w: W };
+  // the same sums as scatter, on the grid voxels only: each gets the same terms in the same order
+  const scatterSampled = (zs: number, it: Item, out: Float32Array, at: number) => {
+    const [fz, fy, fx] = it.flip;
+    const wz = profiles[0]!.get(zs)!, wy = profiles[1]!.get(it.ys)!, wx = profiles[2]!.get(it.xs)!;
+    const nz = Math.min(pd, D - zs), ny = Math.min(ph, H - it.ys), nx = Math.min(pw, W - it.xs);
+    const z0 = (gz - (zs % gz)) % gz, y0 = (gy - (it.ys % gy)) % gy, x0 = (gx - (it.xs % gx)) % gx;
+    for (let z = z0; z < nz; z += gz) {
+      const a = acc.get(zs + z)!;
+      const oz = fz ? pd - 1 - z : z;
+      for (let oc = 0; oc < outC; oc++) {
+        for (let y = y0; y < ny; y += gy) {
+          const oy = fy ? ph - 1 - y : y;
+          const wzy = wz[z]! * wy[y]! * flipScale;
+          if (wzy === 0) continue;
+          const src = at + ((oc * pd + oz) * ph + oy) * pw;
+          const dst = oc * SHW + ((it.ys + y) / gy) * SW + (it.xs + x0) / gx;
+          if (!fx) for (let x = x0, j = dst; x < nx; x += gx, j++) a[j]! += out[src + x]! * wzy * wx[x]!;
+          else for (let x = x0, j = dst; x < nx; x += gx, j++) a[j]! += out[src + pw - 1 - x]! * wzy * wx[x]!;
+        }
+      }
+    }
+  };
+
+  const sliceBox: SliceBox = sampled ? { y0: oy, x0: ox, h: SH, w: SW, step: [gy, gx] } : { y0: oy, x0: ox, h: H, w: W };
   try {
     let flushed = 0;
     for (let k = 0; k < zStarts.length; k++) {
       throwIfCancelled(opts.signal);
       const zs = zStarts[k]!;
       await need(zs, Math.min(D, zs + pd));
-      for (let z = zs; z < Math.min(D, zs + pd); z++) if (!acc.has(z)) acc.set(z, new Float32Array(outC * HW));
+      for (let z = zs; z < Math.min(D, zs + pd); z++) if (!acc.has(z) && z % gz === 0) acc.set(z, new Float32Array(outC * SHW));
       const items: Item[] = [];
       for (const ys of yStarts) for (const xs of xStarts) for (const flip of flips) items.push({ ys, xs, flip });
       // a band shared with a neighbouring part: its network outputs may already be on disk
@@ -270,14 +307,15 @@ export async function streamSlidingWindow(model: PatchModel, source: SlabSource,
       // slices no later band touches are final
       const until = k + 1 < zStarts.length ? zStarts[k + 1]! : D;
       for (let z = flushed; z < until; z++) {
+        if (z % gz !== 0) continue;
         const a = acc.get(z)!;
         acc.delete(z);
         const sz = invZ[z]!;
         for (let oc = 0; oc < outC; oc++) {
-          for (let y = 0; y < H; y++) {
+          for (let y = 0, j = 0; y < H; y += gy, j++) {
             const s = sz * invY[y]!;
-            const row = oc * HW + y * W;
-            for (let x = 0; x < W; x++) a[row + x]! *= s * invX[x]!;
+            const row = oc * SHW + j * SW;
+            for (let x = 0, i = 0; x < W; x += gx, i++) a[row + i]! *= s * invX[x]!;
           }
         }
         await onSlice(oz + z, a, sliceBox);
