@@ -13,6 +13,7 @@
 
 import { LumenError } from '../errors.ts';
 import { ChunkGrid } from './chunk-grid.ts';
+import { readOffsetRuns, writeOffsetRuns } from './offset-runs.ts';
 import type { ChunkChange, LabelDelta } from './delta.ts';
 
 const MAGIC = [0x4c, 0x44, 0x4c, 0x54]; // "LDLT"
@@ -114,23 +115,8 @@ export function encodeDelta(delta: LabelDelta): Uint8Array {
     if (c.chunk <= prevChunk) throw new RangeError('delta chunks must be strictly increasing');
     w.varint(c.chunk - prevChunk - 1);
     prevChunk = c.chunk;
-    const n = c.offsets.length;
-    w.varint(n);
-    let runs = 0;
-    for (let i = 0; i < n; i++) {
-      if (i > 0 && c.offsets[i]! <= c.offsets[i - 1]!) throw new RangeError('delta offsets must be strictly increasing');
-      if (i === 0 || c.offsets[i] !== c.offsets[i - 1]! + 1) runs++;
-    }
-    w.varint(runs);
-    let end = 0;
-    for (let i = 0; i < n;) {
-      let j = i + 1;
-      while (j < n && c.offsets[j] === c.offsets[j - 1]! + 1) j++;
-      w.varint(c.offsets[i]! - end);
-      w.varint(j - i - 1);
-      end = c.offsets[j - 1]! + 1;
-      i = j;
-    }
+    w.varint(c.offsets.length);
+    writeOffsetRuns(w, c.offsets);
     w.rle(c.before);
     w.rle(c.after);
   }
@@ -161,17 +147,9 @@ export function decodeDelta(bytes: Uint8Array): LabelDelta {
     const len = grid.chunkLength(chunk);
     const n = r.varint();
     if (n > len) throw new LumenError('damaged', 'a stored label edit changes more voxels than a chunk holds');
-    const offsets = new Uint32Array(n);
-    const runs = r.varint();
-    let end = 0, i = 0;
-    for (let k = 0; k < runs; k++) {
-      const start = end + r.varint();
-      const length = r.varint() + 1;
-      if (start + length > len || i + length > n) throw new LumenError('damaged', 'a stored label edit refers to a voxel outside its chunk');
-      for (let o = start; o < start + length; o++) offsets[i++] = o;
-      end = start + length;
-    }
-    if (i !== n) throw new LumenError('damaged', 'a stored label edit lists fewer voxels than it says');
+    const offsets = readOffsetRuns(r, n, len, (why) => {
+      throw new LumenError('damaged', why === 'outside' ? 'a stored label edit refers to a voxel outside its chunk' : 'a stored label edit lists fewer voxels than it says');
+    });
     const before = r.rle(n);
     const after = r.rle(n);
     changes.push({ chunk, offsets, before, after });

@@ -8,6 +8,7 @@
 //   RLE(before) · RLE(after), RLE = (varint value, varint run) pairs covering n. Unsigned LEB128.
 
 import { LumenError } from '../errors.ts';
+import { readOffsetRuns, writeOffsetRuns } from './offset-runs.ts';
 import { checkInstanceValue, type InstanceDelta, type InstancePlane } from './instance-layer.ts';
 
 const MAGIC = [0x4c, 0x49, 0x44, 0x54]; // "LIDT"
@@ -75,23 +76,8 @@ export function encodeInstanceDelta(d: InstanceDelta): Uint8Array {
   w.byte(VERSION);
   w.byte(d.plane === 'ids' ? 0 : 1);
   for (const s of d.shape) w.varint(s);
-  const n = d.offsets.length;
-  w.varint(n);
-  let runs = 0;
-  for (let i = 0; i < n; i++) {
-    if (i > 0 && d.offsets[i]! <= d.offsets[i - 1]!) throw new RangeError('instance delta offsets must be strictly increasing');
-    if (i === 0 || d.offsets[i] !== d.offsets[i - 1]! + 1) runs++;
-  }
-  w.varint(runs);
-  let end = 0;
-  for (let i = 0; i < n;) {
-    let j = i + 1;
-    while (j < n && d.offsets[j] === d.offsets[j - 1]! + 1) j++;
-    w.varint(d.offsets[i]! - end);
-    w.varint(j - i - 1);
-    end = d.offsets[j - 1]! + 1;
-    i = j;
-  }
+  w.varint(d.offsets.length);
+  writeOffsetRuns(w, d.offsets);
   w.rle(d.before);
   w.rle(d.after);
   return w.buf.slice(0, w.pos);
@@ -110,16 +96,7 @@ export function decodeInstanceDelta(bytes: Uint8Array): InstanceDelta {
   const size = shape[0] * shape[1] * shape[2];
   const n = r.varint();
   if (n > size) r.fail('more voxels than the layer holds');
-  const offsets = new Uint32Array(n);
-  const runs = r.varint();
-  let end = 0, i = 0;
-  for (let k = 0; k < runs; k++) {
-    const start = end + r.varint(), length = r.varint() + 1;
-    if (start + length > size || i + length > n) r.fail('a voxel outside the layer');
-    for (let o = start; o < start + length; o++) offsets[i++] = o;
-    end = start + length;
-  }
-  if (i !== n) r.fail('fewer voxels than it says');
+  const offsets = readOffsetRuns(r, n, size, (why) => r.fail(why === 'outside' ? 'a voxel outside the layer' : 'fewer voxels than it says'));
   const before = r.rle(n, plane), after = r.rle(n, plane);
   if (!r.done) r.fail('trailing bytes');
   return { shape, plane, offsets, before, after };

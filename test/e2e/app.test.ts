@@ -12,7 +12,7 @@ import { basename, join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { readVolume, writeVolume } from '../../src-shared/io/index.ts';
 import { makeVolume } from '../../src-shared/volume.ts';
-import { buildRenderer, dropFile, ensureChromium, launch, ROOT, serve, type Served } from './harness.ts';
+import { buildRenderer, dropFile, ensureChromium, launch, ROOT, screenPixels, serve, type Served } from './harness.ts';
 
 const IMAGE = join(ROOT, '../shared/data/vesselnn/burgess2014_tgMouse_image.tif');
 const TRUTH = join(ROOT, '../shared/data/vesselnn/burgess2014_tgMouse_labels.tif');
@@ -116,20 +116,10 @@ afterAll(async () => {
 
 /** Pixels of the 3D view in the foreground class's orange (#f97316, shaded): its label surface. */
 async function classColouredPixels(): Promise<number> {
-  const png = (await page.locator('[data-testid=view-3d] .vtk').screenshot()).toString('base64');
-  return page.evaluate(async (data) => {
-    const img = new Image();
-    img.src = `data:image/png;base64,${data}`;
-    await img.decode();
-    const c = document.createElement('canvas');
-    c.width = img.width; c.height = img.height;
-    const ctx = c.getContext('2d')!;
-    ctx.drawImage(img, 0, 0);
-    const d = ctx.getImageData(0, 0, c.width, c.height).data;
-    let n = 0;
-    for (let i = 0; i < d.length; i += 4) if (d[i]! > 120 && d[i]! > d[i + 1]! + 40 && d[i]! > d[i + 2]! + 80) n++;
-    return n;
-  }, png);
+  const { rgba: d } = await screenPixels(page, page.locator('[data-testid=view-3d] .vtk'));
+  let n = 0;
+  for (let i = 0; i < d.length; i += 4) if (d[i]! > 120 && d[i]! > d[i + 1]! + 40 && d[i]! > d[i + 2]! + 80) n++;
+  return n;
 }
 
 describe('Lumen in the browser (npm run serve + chromium)', () => {

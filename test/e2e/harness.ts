@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
 
 export const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
 export const CHROMIUM = '/usr/bin/chromium';
@@ -110,4 +110,22 @@ export async function dropFile(page: Page, name: string, bytes: Buffer): Promise
   }, { name, b64: bytes.toString('base64') });
   await page.dispatchEvent('body', 'dragover', { dataTransfer: dt });
   await page.dispatchEvent('body', 'drop', { dataTransfer: dt });
+}
+
+/**
+ * What an element shows on screen as RGBA bytes: its screenshot, decoded in the page (WebGL
+ * canvases cannot be read back directly, and the screenshot includes CSS transforms).
+ */
+export async function screenPixels(page: Page, locator: Locator): Promise<{ width: number; height: number; rgba: number[] }> {
+  const png = (await locator.screenshot({ animations: 'disabled' })).toString('base64');
+  return page.evaluate(async (data) => {
+    const img = new Image();
+    img.src = `data:image/png;base64,${data}`;
+    await img.decode();
+    const c = document.createElement('canvas');
+    c.width = img.width; c.height = img.height;
+    const ctx = c.getContext('2d')!;
+    ctx.drawImage(img, 0, 0);
+    return { width: c.width, height: c.height, rgba: Array.from(ctx.getImageData(0, 0, c.width, c.height).data) };
+  }, png);
 }

@@ -12,7 +12,7 @@ import type { Page } from 'playwright-core';
 import { readVolume, writeVolume } from '../../src-shared/io/index.ts';
 import { makeVolume } from '../../src-shared/volume.ts';
 import { reorder, reorderData, type Reordered } from '../orientation/reorder.ts';
-import { buildRenderer, dropFile, ensureChromium, launch, ROOT, serve, type Served } from './harness.ts';
+import { buildRenderer, dropFile, ensureChromium, launch, ROOT, screenPixels, serve, type Served } from './harness.ts';
 
 type Zyx = [number, number, number];
 const CROP: Zyx = [25, 41, 33], AT: Zyx = [40, 80, 60]; // odd sizes: the centre voxel is the same voxel in every storage
@@ -71,20 +71,8 @@ async function views(): Promise<Record<string, ViewPixels>> {
     const plane = page.locator(`[data-view=${view}] .plane`);
     const letters = (await plane.locator('.edge-letter').allInnerTexts()).join('');
     // the letters sit outside the plane; the screenshot is of the plane's own box
-    const png = (await plane.locator('.plane-content').screenshot({ animations: 'disabled' })).toString('base64');
-    const px = await page.evaluate(async (data) => {
-      const img = new Image();
-      img.src = `data:image/png;base64,${data}`;
-      await img.decode();
-      const c = document.createElement('canvas');
-      c.width = img.width; c.height = img.height;
-      const ctx = c.getContext('2d')!;
-      ctx.drawImage(img, 0, 0);
-      const d = ctx.getImageData(0, 0, c.width, c.height).data;
-      const rgb: number[] = [];
-      for (let i = 0; i < d.length; i += 4) rgb.push(d[i]!);
-      return { width: c.width, height: c.height, rgb };
-    }, png);
+    const { width, height, rgba } = await screenPixels(page, plane.locator('.plane-content'));
+    const px = { width, height, rgb: rgba.filter((_, i) => i % 4 === 0) };
     out[view] = { letters, ...px };
   }
   return out;

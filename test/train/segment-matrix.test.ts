@@ -106,7 +106,9 @@ function diceOnUnlabeled(pred: ArrayLike<number>, truth: Uint8Array, labels: Uin
   return { perClass, mean: perClass.reduce((a, b) => a + b, 0) / perClass.length };
 }
 
-describe('lumen segment: shapes × layouts × dtypes × classes (pairwise)', () => {
+// Cases run two at a time (vitest.config.ts maxConcurrency): each is a child process whose start-up,
+// file I/O and single-threaded stretches (sampling, the forest's tree building) leave a core idle.
+describe.concurrent('lumen segment: shapes × layouts × dtypes × classes (pairwise)', () => {
   let dir: string;
   beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'lumen-matrix-')); });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
