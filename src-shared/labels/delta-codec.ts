@@ -14,39 +14,13 @@
 import { LumenError } from '../errors.ts';
 import { ChunkGrid } from './chunk-grid.ts';
 import { readOffsetRuns, writeOffsetRuns } from './offset-runs.ts';
+import { VarintReader, VarintWriter } from './varint-bytes.ts';
 import type { ChunkChange, LabelDelta } from './delta.ts';
 
 const MAGIC = [0x4c, 0x44, 0x4c, 0x54]; // "LDLT"
 const VERSION = 1;
 
-class ByteWriter {
-  buf = new Uint8Array(1024);
-  pos = 0;
-
-  private ensure(extra: number): void {
-    if (this.pos + extra <= this.buf.length) return;
-    let cap = this.buf.length * 2;
-    while (cap < this.pos + extra) cap *= 2;
-    const next = new Uint8Array(cap);
-    next.set(this.buf.subarray(0, this.pos));
-    this.buf = next;
-  }
-
-  byte(b: number): void {
-    this.ensure(1);
-    this.buf[this.pos++] = b;
-  }
-
-  /** Unsigned LEB128; arithmetic rather than bit ops so values above 2³¹ survive. */
-  varint(v: number): void {
-    this.ensure(8);
-    while (v >= 0x80) {
-      this.buf[this.pos++] = (v % 0x80) | 0x80;
-      v = Math.floor(v / 0x80);
-    }
-    this.buf[this.pos++] = v;
-  }
-
+class ByteWriter extends VarintWriter {
   rle(values: Uint8Array): void {
     let i = 0;
     while (i < values.length) {
@@ -58,35 +32,10 @@ class ByteWriter {
       i = j;
     }
   }
-
-  bytes(): Uint8Array {
-    return this.buf.slice(0, this.pos);
-  }
 }
 
-class ByteReader {
-  pos = 0;
-  constructor(private readonly buf: Uint8Array) {}
-
-  private fail(what: string): never {
-    throw new LumenError('damaged', `a stored label edit is damaged (${what} at byte ${this.pos})`);
-  }
-
-  byte(): number {
-    if (this.pos >= this.buf.length) this.fail('unexpected end');
-    return this.buf[this.pos++]!;
-  }
-
-  varint(): number {
-    let v = 0, scale = 1;
-    for (;;) {
-      const b = this.byte();
-      v += (b & 0x7f) * scale;
-      if (b < 0x80) return v;
-      scale *= 0x80;
-      if (scale > 2 ** 49) this.fail('varint too long');
-    }
-  }
+class ByteReader extends VarintReader {
+  constructor(buf: Uint8Array) { super(buf, 'label edit'); }
 
   rle(n: number): Uint8Array {
     const out = new Uint8Array(n);
@@ -100,8 +49,6 @@ class ByteReader {
     }
     return out;
   }
-
-  get done(): boolean { return this.pos === this.buf.length; }
 }
 
 export function encodeDelta(delta: LabelDelta): Uint8Array {

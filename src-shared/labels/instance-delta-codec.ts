@@ -9,28 +9,13 @@
 
 import { LumenError } from '../errors.ts';
 import { readOffsetRuns, writeOffsetRuns } from './offset-runs.ts';
+import { VarintReader, VarintWriter } from './varint-bytes.ts';
 import { checkInstanceValue, type InstanceDelta, type InstancePlane } from './instance-layer.ts';
 
 const MAGIC = [0x4c, 0x49, 0x44, 0x54]; // "LIDT"
 const VERSION = 1;
 
-class Writer {
-  buf = new Uint8Array(256);
-  pos = 0;
-  private ensure(extra: number): void {
-    if (this.pos + extra <= this.buf.length) return;
-    let cap = this.buf.length * 2;
-    while (cap < this.pos + extra) cap *= 2;
-    const next = new Uint8Array(cap);
-    next.set(this.buf.subarray(0, this.pos));
-    this.buf = next;
-  }
-  byte(b: number): void { this.ensure(1); this.buf[this.pos++] = b; }
-  varint(v: number): void {
-    this.ensure(8);
-    while (v >= 0x80) { this.buf[this.pos++] = (v % 0x80) | 0x80; v = Math.floor(v / 0x80); }
-    this.buf[this.pos++] = v;
-  }
+class Writer extends VarintWriter {
   rle(values: Uint32Array): void {
     for (let i = 0; i < values.length;) {
       let j = i + 1;
@@ -41,21 +26,8 @@ class Writer {
   }
 }
 
-class Reader {
-  pos = 0;
-  constructor(private readonly buf: Uint8Array) {}
-  fail(what: string): never { throw new LumenError('damaged', `a stored instance edit is damaged (${what} at byte ${this.pos})`); }
-  byte(): number { if (this.pos >= this.buf.length) this.fail('unexpected end'); return this.buf[this.pos++]!; }
-  varint(): number {
-    let v = 0, scale = 1;
-    for (;;) {
-      const b = this.byte();
-      v += (b & 0x7f) * scale;
-      if (b < 0x80) return v;
-      scale *= 0x80;
-      if (scale > 2 ** 49) this.fail('varint too long');
-    }
-  }
+class Reader extends VarintReader {
+  constructor(buf: Uint8Array) { super(buf, 'instance edit'); }
   rle(n: number, plane: InstancePlane): Uint32Array {
     const out = new Uint32Array(n);
     for (let i = 0; i < n;) {
@@ -67,7 +39,6 @@ class Reader {
     }
     return out;
   }
-  get done(): boolean { return this.pos === this.buf.length; }
 }
 
 export function encodeInstanceDelta(d: InstanceDelta): Uint8Array {
@@ -80,7 +51,7 @@ export function encodeInstanceDelta(d: InstanceDelta): Uint8Array {
   writeOffsetRuns(w, d.offsets);
   w.rle(d.before);
   w.rle(d.after);
-  return w.buf.slice(0, w.pos);
+  return w.bytes();
 }
 
 export function decodeInstanceDelta(bytes: Uint8Array): InstanceDelta {
