@@ -5,6 +5,7 @@ import { LumenError } from '../src-shared/errors.ts';
 import type { Volume } from '../src-shared/volume.ts';
 import { checkInstanceLabels } from '../src-shared/eval/instance-labels.ts';
 import type { InstanceTrainingData } from '../src-shared/instances/train/index.ts';
+import { volumeToPlanar } from '../src-shared/train/volume-convert.ts';
 
 type Zyx = [number, number, number];
 const zyx = (v: Volume): Zyx => [v.shape[0], v.shape[1], v.shape[2]];
@@ -24,14 +25,6 @@ function idArray(v: Volume): Uint16Array | Uint32Array {
   return max > 0xffff ? Uint32Array.from(v.data as ArrayLike<number>) : Uint16Array.from(v.data as ArrayLike<number>);
 }
 
-/** The image's voxels as planar channels [C][D·H·W] (raw intensities; the engine normalises). */
-export function planarChannels(image: Volume): Float32Array {
-  const [d, h, w, c] = image.shape, n = d * h * w;
-  const out = new Float32Array(n * c);
-  for (let k = 0; k < c; k++) for (let i = 0; i < n; i++) out[k * n + i] = Number(image.data[i * c + k]);
-  return out;
-}
-
 export async function loadInstanceInput(imagePath: string, labelsPath: string, annotatedPath?: string): Promise<{ image: Volume; data: InstanceTrainingData }> {
   // the engine holds the image, its normalised copy, 1 + R target channels (R ≤ 96) and weights
   const image = await readVolume(imagePath, { workingBytesPerVoxel: (channels) => 8 * channels + 4 * 100 });
@@ -46,6 +39,7 @@ export async function loadInstanceInput(imagePath: string, labelsPath: string, a
   }
   return {
     image,
-    data: { image: planarChannels(image), channels: image.shape[3], shape: zyx(image), spacing: image.geometry.spacing, instances: idArray(labels), ...(annotated ? { annotated } : {}) },
+    data: { image: volumeToPlanar(image, (v) => v), // raw: the engine normalises
+      channels: image.shape[3], shape: zyx(image), spacing: image.geometry.spacing, instances: idArray(labels), ...(annotated ? { annotated } : {}) },
   };
 }
