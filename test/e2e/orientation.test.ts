@@ -1,13 +1,13 @@
 /// <reference lib="dom" />
-// Anatomical orientation end to end (npm run serve + chromium): the real MRI (RAS, every second voxel) and
+// Anatomical orientation end to end (npm run serve + chromium): a crop of the real MRI (RAS) and
 // the same anatomy stored another way (array axes permuted and two of them reversed, the header's
 // affine changed to say so) must look the same in every view, with the same letters; a stroke
 // painted in the coronal view of the reordered file lands in the voxels a radiologist points at
 // (checked through the header's transform); the exported labels carry the input's header.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { readVolume, writeVolume } from '../../src-shared/io/index.ts';
 import { makeVolume } from '../../src-shared/volume.ts';
@@ -15,10 +15,7 @@ import { reorder, reorderData, type Reordered } from '../orientation/reorder.ts'
 import { buildRenderer, dropFile, ensureChromium, launch, ROOT, screenPixels, serve, type Served } from './harness.ts';
 
 type Zyx = [number, number, number];
-// a plain test run keeps the committed screenshots; `npm run screenshots` refreshes them
-const SHOTS = resolve(ROOT, process.env.LUMEN_SCREENSHOTS_DIR ?? 'test-output/screenshots');
-// the whole head at every second voxel (1 mm): odd sizes, so the centre voxel is the same voxel in every storage
-const CROP: Zyx = [63, 103, 83], STRIDE = 2;
+const CROP: Zyx = [25, 41, 33], AT: Zyx = [40, 80, 60]; // odd sizes: the centre voxel is the same voxel in every storage
 let server: Served;
 let browser: Awaited<ReturnType<typeof launch>>;
 let page: Page;
@@ -33,16 +30,16 @@ beforeAll(async () => {
   const [, H, W] = mri.shape;
   const crop = new Float32Array(CROP[0] * CROP[1] * CROP[2]);
   for (let z = 0; z < CROP[0]; z++) for (let y = 0; y < CROP[1]; y++) for (let x = 0; x < CROP[2]; x++) {
-    crop[(z * CROP[1] + y) * CROP[2] + x] = Number(mri.data[((STRIDE * z) * H + STRIDE * y) * W + STRIDE * x]);
+    crop[(z * CROP[1] + y) * CROP[2] + x] = Number(mri.data[((AT[0] + z) * H + AT[1] + y) * W + AT[2] + x]);
   }
-  // every second voxel: the affine's direction columns twice as long, the origin unchanged
   const a = mri.geometry.affine!;
-  const affine = a.map((v, i) => (i < 12 && i % 4 < 3 ? v * STRIDE : v));
-  const geometry = { ...mri.geometry, spacing: mri.geometry.spacing.map((v) => v * STRIDE) as Zyx };
-  await writeVolume(join(dir, 'head ras.nii'), makeVolume([...CROP, 1], 'float32', crop, { ...geometry, affine }));
+  // the crop's first voxel is voxel AT of the head: shift the origin there
+  const affine = [...a];
+  for (let r = 0; r < 3; r++) affine[r * 4 + 3] = a[r * 4]! * AT[2] + a[r * 4 + 1]! * AT[1] + a[r * 4 + 2]! * AT[0] + a[r * 4 + 3]!;
+  await writeVolume(join(dir, 'head ras.nii'), makeVolume([...CROP, 1], 'float32', crop, { ...mri.geometry, affine }));
   moved = reorder(CROP, affine, [2, 0, 1], [true, false, true]);
-  const spacing = [2, 0, 1].map((p) => geometry.spacing[p]!) as Zyx;
-  await writeVolume(join(dir, 'head reordered.nii'), makeVolume([...moved.shape, 1], 'float32', reorderData(crop, CROP, moved, (n) => new Float32Array(n)), { ...geometry, spacing, affine: moved.affine }));
+  const spacing = [2, 0, 1].map((p) => mri.geometry.spacing[p]!) as Zyx;
+  await writeVolume(join(dir, 'head reordered.nii'), makeVolume([...moved.shape, 1], 'float32', reorderData(crop, CROP, moved, (n) => new Float32Array(n)), { ...mri.geometry, spacing, affine: moved.affine }));
   server = await serve();
   browser = await launch();
   page = browser.page;
@@ -88,8 +85,6 @@ describe('anatomical orientation (npm run serve + chromium)', () => {
     await page.goto(server.url);
     await open('Head RAS', 'head ras.nii');
     original = await views();
-    mkdirSync(SHOTS, { recursive: true });
-    await page.screenshot({ path: join(SHOTS, 'mri-orientation.png') });
     expect(original.axial!.letters).toBe('RLAP');
     expect(original.coronal!.letters).toBe('RLSI');
     expect(original.sagittal!.letters).toBe('APSI');
