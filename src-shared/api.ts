@@ -198,6 +198,24 @@ export interface TrainRequest { strategy: string; effort: Effort; device: Device
 /** Raw voxels: z,y,x order, little-endian, `dtype` as named. */
 export interface VoxelData { shape: [number, number, number]; dtype: 'uint8' | 'uint16' | 'float32'; data: Uint8Array; min: number; max: number }
 
+/**
+ * One view's live preview: the window of plane `index` across `axis` it covers (the whole plane,
+ * or a part around the cursor on very large planes) and a class value (1 background, 2… classes)
+ * per voxel of the window, in its z, y, x raster order.
+ */
+export interface PreviewPlaneData { axis: Axis; index: number; start: [number, number, number]; extent: [number, number, number]; labels: Uint8Array }
+
+/** What the live preview shows after a stroke: the views' planes, or why there is nothing to show yet. */
+export interface PreviewUpdate {
+  /** the labels revision the preview was trained on */
+  labelsRevision: number;
+  planes: PreviewPlaneData[];
+  /** the user's next step when the labels cannot teach anything yet ("paint some background…"), or why the preview waits */
+  message: string | null;
+  /** seconds from the request to the result */
+  seconds: number | null;
+}
+
 export interface Download { url: string | null; fileName: string; bytes: Uint8Array | null }
 
 /** request → response, by method name */
@@ -242,6 +260,8 @@ export interface Api {
   /** the drawn or found objects as a label image (uint16, or uint32 beyond 65535 ids), or their measurements as CSV */
   'export.instances': { req: { what: 'drawn' | 'predicted'; format: ExportFormat }; res: Download };
   'export.objects': { req: { what: 'drawn' | 'predicted' }; res: Download };
+  /** live preview of the views through `cursor` (z, y, x) from the labels as they are now; the answer comes as a preview.result event */
+  'preview.request': { req: { cursor: [number, number, number] }; res: { ok: true } };
 }
 
 export type Method = keyof Api;
@@ -266,7 +286,8 @@ export type HostEvent =
   | { type: 'import.progress'; progress: ImportProgress }
   | { type: 'train.progress'; progress: TrainProgress }
   | { type: 'train.done'; runId: number; state: ProjectState }
-  | { type: 'train.failed'; runId: number; message: string; cancelled: boolean };
+  | { type: 'train.failed'; runId: number; message: string; cancelled: boolean }
+  | { type: 'preview.result'; preview: PreviewUpdate };
 
 /** What the renderer calls; each transport provides one. */
 export interface LumenClient {
@@ -368,6 +389,7 @@ export const REQUEST_SCHEMAS: Record<Method, Schema> = {
   },
   'export.instances': { obj: { what: { enum: ['drawn', 'predicted'] }, format: { enum: ['tiff', 'nifti'] } } },
   'export.objects': { obj: { what: { enum: ['drawn', 'predicted'] } } },
+  'preview.request': { obj: { cursor: { tuple: ['int', 'int', 'int'] } } },
 };
 
 /** A stable, readable colour per object id (hashed hue, golden-ratio steps so neighbouring ids differ): [r, g, b] 0..255. */

@@ -31,6 +31,7 @@ import { startInference, type InferenceHandle } from '../inference-service.ts';
 import { detectDevices, runtimeDevice } from './devices.ts';
 import { FileRegistry } from './files.ts';
 import { InstanceService } from './instance-service.ts';
+import { PreviewService } from './preview-service.ts';
 import { listPretrained } from '../pretrained.ts';
 import type { TrainJob } from './train-worker.ts';
 
@@ -55,8 +56,8 @@ export interface HostOptions {
   memoryBudgetBytes?: number;
 }
 
-/** What the app holds per voxel beside the image: labels, probabilities, training's float copies, object ids (drawn and found) and marked regions. */
-const APP_WORKING_BYTES_PER_VOXEL = 33;
+/** What the app holds per voxel beside the image: labels, probabilities, training's float copies, object ids (drawn and found), marked regions, and the live preview's float copy and label snapshot. */
+const APP_WORKING_BYTES_PER_VOXEL = 38;
 
 interface Training { runId: number; worker?: Worker; inference?: InferenceHandle; stopped: boolean }
 
@@ -82,6 +83,8 @@ export class LumenHost {
   private readonly scratch: string;
   /** instance mode: drawn objects, instance training, object export */
   private readonly instances: InstanceService;
+  /** the live preview of the views while painting */
+  private readonly preview: PreviewService;
 
   constructor(private readonly opts: HostOptions) {
     mkdirSync(opts.projectsDir, { recursive: true });
@@ -91,6 +94,25 @@ export class LumenHost {
       emit: (e) => this.emit(e), state: () => this.state(), classTrainingBusy: () => this.training !== null,
       resolveFile: (f) => this.opts.files.resolve(f), scratch: this.scratch,
       ...(opts.threads ? { threads: opts.threads } : {}), ...(opts.effortScale ? { effortScale: opts.effortScale } : {}),
+    });
+    this.preview = new PreviewService({
+      target: () => {
+        const volumeId = this.store ? this.currentVolume() : null;
+        return this.store && volumeId !== null ? { project: this.store.path, volumeId } : null;
+      },
+      labels: () => {
+        const id = this.store ? this.currentLabels() : null;
+        if (id === null) return null;
+        const s = this.labels(id);
+        return { dense: s.labels.toDense(), revision: s.info().revision };
+      },
+      painted: () => {
+        const id = this.store ? this.currentLabels() : null;
+        return id !== null && this.labels(id).labels.labeledVoxelCount() > 0;
+      },
+      trainingBusy: () => this.training !== null || this.instances.busy,
+      emit: (e) => this.emit(e),
+      ...(opts.threads ? { threads: opts.threads } : {}),
     });
   }
 
@@ -174,6 +196,7 @@ export class LumenHost {
     'instances.train': (r) => this.instances.train(r),
     'export.instances': (r) => this.instances.exportLabels(r.what, r.format),
     'export.objects': (r) => this.instances.exportObjects(r.what),
+    'preview.request': (r) => { this.preview.request(r.cursor); return { ok: true as const }; },
   };
 
   // ── projects ────────────────────────────────────────────────────────────────────────────
@@ -257,6 +280,7 @@ export class LumenHost {
   }
 
   private closeProject(): void {
+    this.preview.close();
     this.session = null;
     this.instances.reset();
     this.imageCache = null;

@@ -7,6 +7,7 @@ import type {
 } from '../../src-shared/api.ts';
 import { createClient } from './client.ts';
 import { autoWindow } from './planes.ts';
+import { clearPreview, onPreview, strokeSaved } from './live-preview.svelte.ts';
 
 export type Tool = 'navigate' | 'brush' | 'eraser' | 'flood' | 'accept' | 'merge' | 'delete' | 'region';
 /** what the label editor edits: class labels (0 unlabeled, 1 background, 2.. classes) or objects (one id each) */
@@ -108,7 +109,10 @@ function onEvent(e: HostEvent): void {
     t.phase = p.phase; t.fraction = p.fraction; t.eta = p.etaSeconds; t.etaAt = performance.now();
     if (p.loss !== undefined) t.loss.push(p.loss);
     if (p.validationDice !== undefined) t.dice.push({ step: t.loss.length, value: p.validationDice });
+  } else if (e.type === 'preview.result') {
+    onPreview(e.preview);
   } else if (e.type === 'train.done') {
+    clearPreview(); // the model's prediction is newer than any preview
     ui.train.running = false;
     ui.train.fraction = 1;
     ui.train.phase = 'done';
@@ -197,6 +201,7 @@ async function enterProject(state: ProjectState): Promise<void> {
   ui.preset = presetFor(state);
   ui.train.loss = []; ui.train.dice = []; ui.train.message = ''; ui.train.fraction = 0; ui.train.phase = '';
   ui.instanceId = 0; ui.mergeInto = null;
+  clearPreview();
   await loadVoxels();
   // the charts of the latest run, as they were drawn while it trained
   const last = state.runs.at(-1);
@@ -333,6 +338,7 @@ function applyChange(c: LabelChange): void {
   if (c.delta && vox.labels) vox.labels.applyDelta(decodeDelta(c.delta), c.direction);
   if (ui.project) ui.project.labels = c.labels;
   ui.labelVersion++;
+  if (c.delta) strokeSaved(c.labels.revision);
 }
 
 let editQueue: Promise<unknown> = Promise.resolve();

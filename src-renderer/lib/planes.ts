@@ -124,3 +124,32 @@ export function planeCssTransform(t: ViewTransform, width: number, height: numbe
   const sc = t.flipCols ? -1 : 1, sr = t.flipRows ? -1 : 1;
   return t.transpose ? `matrix(0, ${sr}, ${sc}, 0, ${e}, ${f})` : `matrix(${sc}, 0, 0, ${sr}, ${e}, ${f})`;
 }
+
+/**
+ * The live preview's classes over a composited plane (renderPlane's output): each class but the
+ * background in its colour at `opacity`, only inside the preview's window and only where nothing
+ * is painted (the painted labels stay as the user made them). Returns the voxels coloured.
+ */
+export function overlayPreview(out: ImageData, shape: readonly number[], axis: Axis, preview: { start: readonly number[]; extent: readonly number[]; labels: Uint8Array },
+  painted: Uint8Array | null, colors: Map<number, [number, number, number, number]>, opacity: number): number {
+  const { cols, rowAxis, colAxis } = planeLayout(shape, axis);
+  const r0 = preview.start[rowAxis]!, c0 = preview.start[colAxis]!;
+  const nr = preview.extent[rowAxis]!, nc = preview.extent[colAxis]!;
+  const d = out.data;
+  let shown = 0;
+  for (let r = 0; r < nr; r++) {
+    for (let c = 0; c < nc; c++) {
+      const v = preview.labels[r * nc + c]!;
+      const at = (r0 + r) * cols + c0 + c;
+      if (v <= 1 || (painted && painted[at])) continue;
+      const col = colors.get(v);
+      if (!col) continue;
+      const i = at * 4;
+      d[i] = d[i]! * (1 - opacity) + col[0] * opacity;
+      d[i + 1] = d[i + 1]! * (1 - opacity) + col[1] * opacity;
+      d[i + 2] = d[i + 2]! * (1 - opacity) + col[2] * opacity;
+      shown++;
+    }
+  }
+  return shown;
+}

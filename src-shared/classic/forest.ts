@@ -244,3 +244,27 @@ export function predictForest(forest: Forest, X: Float32Array, n: number): Float
   }
   return out;
 }
+
+/**
+ * The most probable class index of each row-major sample (what a preview draws): the same votes as
+ * predictForest, summed tree by tree so each tree's arrays stay in cache while it walks every sample.
+ */
+export function forestClasses(forest: Forest, X: Float32Array, n: number): Uint8Array {
+  const { nFeatures: f, nClasses: K } = forest;
+  const votes = new Float32Array(n * K);
+  for (const { feature, threshold, left, right, value } of forest.trees) {
+    for (let i = 0, row = 0; i < n; i++, row += f) {
+      let node = 0;
+      for (let j = feature[0]!; j >= 0; j = feature[node]!) node = X[row + j]! <= threshold[node]! ? left[node]! : right[node]!;
+      const v = node * K, o = i * K;
+      for (let k = 0; k < K; k++) votes[o + k]! += value[v + k]!;
+    }
+  }
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    let best = 0;
+    for (let k = 1; k < K; k++) if (votes[i * K + k]! > votes[i * K + best]!) best = k;
+    out[i] = best;
+  }
+  return out;
+}

@@ -55,7 +55,7 @@ describe('OME-Zarr in the app', () => {
 
   it('a pyramid too large for the memory budget opens at the finest level that fits, and says so', async () => {
     const files = new FileRegistry();
-    // level 0 needs 6·300·280·34 B ≈ 17.1 MB here (1 B of image + 33 B the app holds per voxel), level 1 (3·150·140 or 6·150·140) at most 4.3 MB
+    // level 0 needs 6·300·280·39 B ≈ 19.7 MB here (1 B of image + 38 B the app holds per voxel), level 1 (3·150·140 or 6·150·140) at most 4.9 MB
     const host = new LumenHost({ projectsDir: join(dir, 'projects-b'), transport: 'websocket', files, memoryBudgetBytes: 5e6 });
     try {
       const state = await importTree(host, files);
