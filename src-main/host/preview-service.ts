@@ -18,7 +18,7 @@ export interface PreviewDeps {
   target(): { project: string; volumeId: number } | null;
   /** the labels as they are now (dense) and their revision; null when nothing was painted */
   labels(): { dense: Uint8Array; revision: number } | null;
-  /** some voxel is painted (before that, no worker is started) */
+  /** some voxel is painted (before that, the worker only loads the image) */
   painted(): boolean;
   /** a deep training owns the cores: the preview waits (and says so) */
   trainingBusy(): boolean;
@@ -50,9 +50,11 @@ export class PreviewService {
   request(cursor: [number, number, number]): void {
     const target = this.deps.target();
     if (!target) return;
-    if (!this.deps.painted()) { this.deps.emit({ type: 'preview.result', preview: { planes: [], message: NOTHING_PAINTED, labelsRevision: -1, seconds: null } }); return; }
+    // the worker loads the image (seconds on a big stack) while the user looks for where to paint,
+    // so the first stroke waits only for its own update
     const key = `${target.project}#${target.volumeId}`;
     if (this.current?.key !== key) { this.close(); this.current = this.start(target, key); }
+    if (!this.deps.painted()) { this.deps.emit({ type: 'preview.result', preview: { planes: [], message: NOTHING_PAINTED, labelsRevision: -1, seconds: null } }); return; }
     this.current.pending = cursor;
     if (!this.current.busy) this.next(this.current);
   }

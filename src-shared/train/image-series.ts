@@ -45,10 +45,33 @@ const CLIP_MADS = 3;
 function clipped(a: Float32Array): Float32Array {
   // over the values that are not exactly 0: flat regions (the black around a fundus, the air
   // around a skull-stripped brain) would put the median at 0 and clip everything
-  const abs = Float32Array.from(a.filter((v) => v !== 0), Math.abs).sort();
-  if (!abs.length) return a;
-  const limit = CLIP_MADS * 1.4826 * abs[Math.floor(abs.length / 2)]!;
+  const abs = new Float32Array(a.length);
+  let n = 0;
+  for (let i = 0; i < a.length; i++) if (a[i] !== 0) abs[n++] = Math.abs(a[i]!);
+  if (!n) return a;
+  const limit = CLIP_MADS * 1.4826 * kthSmallest(abs.subarray(0, n), n >> 1);
   return a.map((v) => (v > limit ? limit : v < -limit ? -limit : v));
+}
+
+/**
+ * The k-th smallest value (0-based), reordering `v` in place: Hoare's selection, linear on
+ * average. A full sort of every plane's 262k values took 3.8 s of a 25×512×512 stack's 4 s.
+ */
+export function kthSmallest(v: Float32Array, k: number): number {
+  let lo = 0, hi = v.length - 1;
+  while (lo < hi) {
+    const pivot = v[(lo + hi) >> 1]!;
+    let i = lo, j = hi;
+    while (i <= j) {
+      while (v[i]! < pivot) i++;
+      while (v[j]! > pivot) j--;
+      if (i <= j) { const t = v[i]!; v[i] = v[j]!; v[j] = t; i++; j--; }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return v[k]!;
+  }
+  return v[k]!;
 }
 
 function correlation(a: Float32Array, b: Float32Array): number | undefined {

@@ -2,7 +2,7 @@
 // images, and `auto` must not treat them as planes far from the labeled one.
 import { describe, expect, it } from 'vitest';
 import { readVolume } from '../../src-shared/io/index.ts';
-import { isImageSeries, neighbourPlaneCorrelation, SERIES_MAX_CORRELATION } from '../../src-shared/train/image-series.ts';
+import { isImageSeries, kthSmallest, neighbourPlaneCorrelation, SERIES_MAX_CORRELATION } from '../../src-shared/train/image-series.ts';
 import { trainPixelClassifier } from '../../src-shared/classic/index.ts';
 import { runAuto } from '../../src-shared/train/auto/run-auto.ts';
 import { createRuntime } from '../../src-main/runtime.ts';
@@ -68,4 +68,22 @@ describe('image series or z-stack', () => {
     expect(skipped.map((c) => c.name)).toEqual(expect.arrayContaining(['2d', '2d on pixel classifier']));
     expect(skipped[0]!.skipped).toMatch(/labeled images are 1 of the 4/);
   }, 120_000);
+});
+
+describe('kthSmallest', () => {
+  it('picks what a full sort puts at k, with repeats, sorted and reversed runs', () => {
+    let seed = 7;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const cases = [
+      Float32Array.from({ length: 1001 }, () => rand()),
+      Float32Array.from({ length: 500 }, () => Math.floor(rand() * 4)), // many ties
+      Float32Array.from({ length: 300 }, (_, i) => i),
+      Float32Array.from({ length: 300 }, (_, i) => -i),
+      Float32Array.of(5),
+    ];
+    for (const v of cases) {
+      const sorted = Float32Array.from(v).sort();
+      for (const k of [0, 1, v.length >> 1, v.length - 1]) expect(kthSmallest(Float32Array.from(v), k)).toBe(sorted[k]);
+    }
+  });
 });
