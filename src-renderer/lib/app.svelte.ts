@@ -7,7 +7,7 @@ import type {
 } from '../../src-shared/api.ts';
 import { createClient } from './client.ts';
 import { autoWindow } from './planes.ts';
-import { clearPreview, onPreview, strokeSaved } from './live-preview.svelte.ts';
+import { clearPreview, holdPreviewForPrediction, onPreview, strokeSaved } from './live-preview.svelte.ts';
 
 export type Tool = 'navigate' | 'brush' | 'eraser' | 'flood' | 'accept' | 'merge' | 'delete' | 'region';
 /** what the label editor edits: class labels (0 unlabeled, 1 background, 2.. classes) or objects (one id each) */
@@ -112,7 +112,7 @@ function onEvent(e: HostEvent): void {
   } else if (e.type === 'preview.result') {
     onPreview(e.preview);
   } else if (e.type === 'train.done') {
-    clearPreview(); // the model's prediction is newer than any preview
+    holdPreviewForPrediction(); // the model's prediction is newer than any preview
     ui.train.running = false;
     ui.train.fraction = 1;
     ui.train.phase = 'done';
@@ -201,7 +201,8 @@ async function enterProject(state: ProjectState): Promise<void> {
   ui.preset = presetFor(state);
   ui.train.loss = []; ui.train.dice = []; ui.train.message = ''; ui.train.fraction = 0; ui.train.phase = '';
   ui.instanceId = 0; ui.mergeInto = null;
-  clearPreview();
+  if (state.prediction) holdPreviewForPrediction();
+  else clearPreview();
   await loadVoxels();
   // the charts of the latest run, as they were drawn while it trained
   const last = state.runs.at(-1);

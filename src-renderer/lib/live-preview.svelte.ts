@@ -23,8 +23,15 @@ export const previewPlanes: { planes: PreviewPlaneData[] } = { planes: [] };
 let stroke = { revision: -1, at: 0 };
 let timer: ReturnType<typeof setTimeout> | undefined;
 
+/**
+ * The labels revision a deep model's prediction on screen was made from: until a stroke changes
+ * the labels again, the prediction is the newer answer and scrolling must not cover it with a preview.
+ */
+let predictionMadeAt = -1;
+
 function wanted(): boolean {
-  return live.enabled && ui.mode === 'classes' && !!ui.project?.labels && !!ui.project.volume;
+  const labels = ui.project?.labels;
+  return live.enabled && ui.mode === 'classes' && !!labels && !!ui.project!.volume && labels.revision !== predictionMadeAt;
 }
 
 /** Ask for a preview of the views through the cursor, now. */
@@ -48,7 +55,7 @@ export function strokeSaved(revision: number): void {
 }
 
 export function onPreview(p: PreviewUpdate): void {
-  if (!live.enabled) return;
+  // kept while switched off too: the host does not send again what it sent once
   if (p.message !== null) {
     live.status = p.message;
     return;
@@ -62,6 +69,12 @@ export function onPreview(p: PreviewUpdate): void {
   live.version++;
 }
 
+/** A deep model's prediction of the labels as they are now is on screen: previews wait for the next stroke. */
+export function holdPreviewForPrediction(): void {
+  predictionMadeAt = ui.project?.labels?.revision ?? -1;
+  clearPreview();
+}
+
 /** Something newer than the preview is on screen (a prediction, another project), or the user switched it off. */
 export function clearPreview(): void {
   previewPlanes.planes = [];
@@ -71,6 +84,6 @@ export function clearPreview(): void {
 
 export function setPreviewEnabled(on: boolean): void {
   live.enabled = on;
-  clearPreview();
+  live.version++; // the views draw the planes kept, or stop drawing them
   if (on) requestPreview();
 }

@@ -172,6 +172,46 @@ describe('Lumen in the browser (npm run serve + chromium)', () => {
     await shot('labels');
   });
 
+  it('previews the labels on the visible slice seconds after a stroke, while the window keeps answering', async () => {
+    const status = page.getByTestId('preview-status');
+    const previewed = async () => Number(await page.getByTestId('slice-z').getAttribute('data-preview'));
+    // the slice just painted: its preview follows the last stroke
+    await expect.poll(previewed, { timeout: 30_000 }).toBeGreaterThan(0);
+    await expect.poll(() => status.innerText(), { timeout: 30_000 }).toMatch(/^preview of your labels, [\d.]+ s after the stroke$/);
+    // a slice never painted, where the forest must draw vessels of its own
+    await goToSlice(7);
+    await expect.poll(previewed, { timeout: 30_000 }).toBeGreaterThan(0);
+    await shot('live-preview');
+    // each slice scrolled to is previewed in the host's worker; meanwhile the window must answer at once
+    const times: number[] = [];
+    const parts: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const t = await page.evaluate(async (down) => {
+        const el = document.querySelector('[data-testid=slice-index-z]')!;
+        const before = el.textContent;
+        const t0 = performance.now();
+        window.dispatchEvent(new KeyboardEvent('keydown', { key: down ? 'PageDown' : 'PageUp' }));
+        await new Promise<void>((ok) => { const tick = () => (el.textContent !== before ? ok() : requestAnimationFrame(tick)); tick(); });
+        const ui = performance.now() - t0;
+        const ping = await (window as unknown as { __lumen: { ping(): Promise<number> } }).__lumen.ping();
+        return { ui, ping };
+      }, i % 2 === 0);
+      times.push(Math.max(t.ui, t.ping));
+      parts.push(`${t.ui.toFixed(0)}/${t.ping.toFixed(0)}`);
+      await page.waitForTimeout(400); // past the 150 ms pause after which the preview is asked for
+    }
+    console.log(`UI answer times while previewing, slice change/host ping (ms): ${parts.join(', ')}`);
+    expect(times.filter((t) => t < 100).length).toBeGreaterThanOrEqual(4);
+    expect(Math.max(...times)).toBeLessThan(500);
+    // and the slice the scrolling ended on gets its preview
+    await expect.poll(previewed, { timeout: 30_000 }).toBeGreaterThan(0);
+    // switched off, nothing is drawn
+    await page.getByTestId('live-preview').uncheck();
+    await expect.poll(previewed).toBe(-1);
+    await page.getByTestId('live-preview').check();
+    await expect.poll(previewed, { timeout: 30_000 }).toBeGreaterThan(0);
+  });
+
   it('undoes a stroke with Ctrl+Z and redoes it with Ctrl+Shift+Z', async () => {
     const r = await revision();
     await page.getByTestId('class-2').click();
