@@ -12,4 +12,5 @@ export {
   twoPhoton, lightSheet, mriAngio, fundus2d,
   type TwoPhotonOptions, type LightSheetOptions, type MriAngioOptions, type FundusOptions, type FundusImage,
 } from './imaging.ts';
+export { drawRandomizedImaging, randomizedImaging, type RandomizedImagingParams } from './randomized-imaging.ts';
 export { synthSample, SYNTH_KINDS, type SynthKind, type SynthSample, type SynthOverrides } from './sample.ts';

@@ -5,12 +5,13 @@ import { nucleiBlobs2d, nucleiBlobs3d, type BlobOptions } from './blobs.ts';
 import type { Shape3 } from './fields.ts';
 import { fundus2d, lightSheet, mriAngio, twoPhoton, type FundusOptions, type LightSheetOptions, type MriAngioOptions, type TwoPhotonOptions } from './imaging.ts';
 import { neuriteTubes3d, type NeuriteOptions } from './neurites.ts';
+import { drawRandomizedImaging, randomizedImaging } from './randomized-imaging.ts';
 import { Rng, seededRandom } from './rng.ts';
 import { vesselTree2d, vesselTree3d, type RootSpec, type VesselTreeOptions } from './trees.ts';
 
-export type SynthKind = 'vessels-2p' | 'vessels-lightsheet' | 'vessels-mra' | 'neurites-lightsheet' | 'nuclei' | 'fundus';
+export type SynthKind = 'vessels-2p' | 'vessels-lightsheet' | 'vessels-mra' | 'vessels-random' | 'neurites-lightsheet' | 'nuclei' | 'fundus';
 
-export const SYNTH_KINDS: readonly SynthKind[] = ['vessels-2p', 'vessels-lightsheet', 'vessels-mra', 'neurites-lightsheet', 'nuclei', 'fundus'];
+export const SYNTH_KINDS: readonly SynthKind[] = ['vessels-2p', 'vessels-lightsheet', 'vessels-mra', 'vessels-random', 'neurites-lightsheet', 'nuclei', 'fundus'];
 
 export interface SynthSample {
   kind: SynthKind;
@@ -116,6 +117,34 @@ export function synthSample(kind: SynthKind, shape: Shape3, seed: number, overri
       };
       const image = mriAngio(geo.occupancy, geo.label, shape, im, rand);
       return { kind, image, channels: 1, label: geo.label, shape, spacing, params: { geometry: g, imaging: im } };
+    }
+    case 'vessels-random': {
+      // any fluorescence vessel stack: trunks from capillary size to a fifth of the field, a
+      // capillary bed from none to dense, any z anisotropy, through a randomised imaging chain
+      const sz = rng.uniform(1, 5);
+      const spacing: [number, number, number] = [sz, 1, 1];
+      const rel = relVolume(shape, spacing);
+      const minR = rng.uniform(0.8, 2.5);
+      const trunks = rng.chance(0.7);
+      const g: VesselTreeOptions = {
+        spacing, minRadius: minR, roots: trunks ? rng.int(1, 5) : 0,
+        rootRadius: [Math.max(minR, 3), rng.logUniform(6, Math.max(7, 0.2 * Math.min(Y, X)))],
+        tortuosity: rng.uniform(0.02, 0.12), planarity: rng.uniform(0, 0.8), maxGenerations: rng.int(2, 7),
+        anastomosisProb: rng.uniform(0, 0.6), lengthFactor: [6, 20], minBranchLength: rng.uniform(8, 30), asymmetry: [0.3, 1],
+        ...overrides.geometry,
+      };
+      const caps = Math.round(rng.uniform(trunks ? 0 : 3, 40) * Math.sqrt(rel));
+      const geo = vesselTree3d(shape, g, rand);
+      if (caps > 0 && !overrides.geometry?.roots) {
+        const bed = vesselTree3d(shape, { ...g, roots: caps, rootRadius: [minR, minR * rng.uniform(1, 2)], maxGenerations: rng.int(1, 3) }, rand);
+        for (let i = 0; i < geo.label.length; i++) {
+          if (bed.occupancy[i]! > geo.occupancy[i]!) geo.occupancy[i] = bed.occupancy[i]!;
+          geo.label[i] = geo.label[i]! | bed.label[i]!;
+        }
+      }
+      const im = drawRandomizedImaging(rng, sz);
+      const image = randomizedImaging(geo.occupancy, shape, im, rng);
+      return { kind, image, channels: 1, label: geo.label, shape, spacing, params: { geometry: { ...g, capillaryRoots: caps }, imaging: im } };
     }
     case 'neurites-lightsheet': {
       const spacing: [number, number, number] = [rng.uniform(1, 2.5), 1, 1];

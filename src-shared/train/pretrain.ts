@@ -37,6 +37,10 @@ export const PRETRAIN_RECIPES: PretrainRecipe[] = [
     name: 'vessels-3d-2p', description: '3D U-Net with full z resolution, two-photon-like vessel stacks',
     kind: 'vessels-2p', sampleShape: [16, 128, 128], samples: 16, model: modelAnisotropic3d(1), patch: [8, 96, 96], batch: 2, steps: 1200,
   },
+  {
+    name: 'vessels-3d', description: '3D U-Net with full z resolution, domain-randomised fluorescence vessel stacks (any microscope; zero-shot and fine-tuning start)',
+    kind: 'vessels-random', sampleShape: [16, 128, 128], samples: 48, model: modelAnisotropic3d(1), patch: [8, 96, 96], batch: 2, steps: 1500,
+  },
 ];
 
 /** A generated sample as labeled data: z-scored channels, labels 1/2 (0 outside a fundus FOV). */
