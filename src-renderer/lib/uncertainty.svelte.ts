@@ -28,7 +28,7 @@ export async function refreshSuggestions(): Promise<void> {
   if (timer) { clearTimeout(timer); timer = undefined; }
   const pred = ui.project?.prediction;
   const seq = ++asked;
-  if (!pred || ui.mode !== 'classes') { paintNext.suggestions = []; paintNext.message = 'Train to see where the model is unsure.'; return; }
+  if (!pred) { paintNext.suggestions = []; paintNext.message = 'Train to see where the model is unsure.'; return; }
   if (pred.uncertaintyVolumeId === null) { paintNext.suggestions = []; paintNext.message = 'This prediction has no uncertainty map: train again to get suggestions.'; return; }
   try {
     const got = await api().call('prediction.suggestSlices', { axis: paintNext.axis });
