@@ -51,10 +51,12 @@ export function startInference(job: InferenceJob, hooks: InferenceHooks = {}): I
   let settleTimer: ReturnType<typeof setTimeout> | undefined;
   let settleEarly: (() => void) | undefined;
   const cancelledError = () => new LumenError('cancelled', 'inference was cancelled');
+  // the files the job writes: the output and, where asked for, the uncertainty map beside it
+  const outFiles = [job.output.kind === 'file' ? job.output.path : undefined, job.uncertaintyOutput?.path].filter((p): p is string => p !== undefined);
   /** a job that completed although it was cancelled: remove what it wrote */
   const undo = (r: InferenceJobResult) => {
-    if (job.output.kind === 'file') { try { unlinkSync(job.output.path); } catch { /* gone */ } }
-    else if (r.volumeId !== undefined) {
+    for (const path of outFiles) { try { unlinkSync(path); } catch { /* gone */ } }
+    if (job.output.kind === 'store' && r.volumeId !== undefined) {
       const store = ProjectStore.open(job.output.project);
       try { store.deleteVolume(r.volumeId); } finally { store.close(); }
     }
@@ -83,12 +85,12 @@ export function startInference(job: InferenceJob, hooks: InferenceHooks = {}): I
     worker.on('error', (e) => finish(() => reject(e)));
     worker.on('exit', (code) => finish(() => {
       if (cancelled) {
-        if (job.output.kind === 'file') removePartials(job.output.path);
+        for (const path of outFiles) removePartials(path);
         reject(cancelledError());
       } else reject(new Error(`the inference worker stopped unexpectedly (exit code ${code})`));
     }));
     settleEarly = () => finish(() => {
-      if (job.output.kind === 'file') removePartials(job.output.path);
+      for (const path of outFiles) removePartials(path);
       reject(cancelledError());
     });
   });

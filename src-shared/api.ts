@@ -8,6 +8,9 @@
 // what the user handed over.
 
 import type { CurveSummaryRow } from './eval/learning-curve.ts';
+import type { SliceSuggestion } from './eval/suggest-slices.ts';
+
+export type { SliceSuggestion };
 
 export type Axis = 'z' | 'y' | 'x';
 export type DeviceChoice = 'auto' | 'gpu' | 'cpu';
@@ -49,7 +52,14 @@ export interface LabelsMeta {
   canRedo: boolean;
 }
 
-export interface PredictionMeta { volumeId: number; name: string; modelId: number | null; createdAt: string }
+export interface PredictionMeta {
+  volumeId: number;
+  name: string;
+  modelId: number | null;
+  createdAt: string;
+  /** the map of where the model is unsure, made with this prediction (prediction.readUncertainty); null for predictions made before Lumen kept one */
+  uncertaintyVolumeId: number | null;
+}
 
 /** The objects drawn on the image in instance mode (one id per object, 0 = nothing drawn). */
 export interface InstancesMeta {
@@ -241,6 +251,10 @@ export interface Api {
   'labels.redo': { req: { labelId: number }; res: LabelChange };
   'labels.addClass': { req: { labelId: number; name: string }; res: LabelsMeta };
   'prediction.read': { req: { volumeId: number }; res: VoxelData };
+  /** a prediction's uncertainty map (`volumeId` = PredictionMeta.uncertaintyVolumeId) as uint8: 0 sure … 255 the classes equally likely */
+  'prediction.readUncertainty': { req: { volumeId: number }; res: VoxelData };
+  /** the slices along `axis` most worth painting next (default 3), best first: where the newest prediction is least sure of what nobody labeled */
+  'prediction.suggestSlices': { req: { axis: Axis; count?: number }; res: SliceSuggestion[] };
   'train.start': { req: TrainRequest; res: { runId: number } };
   'train.stop': { req: Record<string, never>; res: { ok: true } };
   'models.exportOnnx': { req: { modelId: number }; res: Download };
@@ -352,6 +366,8 @@ export const REQUEST_SCHEMAS: Record<Method, Schema> = {
   'labels.redo': { obj: { labelId: 'int' } },
   'labels.addClass': { obj: { labelId: 'int', name: 'string' } },
   'prediction.read': { obj: { volumeId: 'int' } },
+  'prediction.readUncertainty': { obj: { volumeId: 'int' } },
+  'prediction.suggestSlices': { obj: { axis: AXIS, count: 'int' }, optional: ['count'] },
   'train.start': {
     obj: { strategy: 'string', effort: { enum: ['quick', 'normal', 'thorough'] }, device: { enum: ['auto', 'gpu', 'cpu'] }, pretrainedModelId: 'int' },
     optional: ['pretrainedModelId'],

@@ -32,6 +32,7 @@ import { detectDevices, runtimeDevice } from './devices.ts';
 import { FileRegistry } from './files.ts';
 import { InstanceService } from './instance-service.ts';
 import { PreviewService } from './preview-service.ts';
+import { UncertaintyService } from './uncertainty-service.ts';
 import { listPretrained } from '../pretrained.ts';
 import type { TrainJob } from './train-worker.ts';
 
@@ -85,6 +86,8 @@ export class LumenHost {
   private readonly instances: InstanceService;
   /** the live preview of the views while painting */
   private readonly preview: PreviewService;
+  /** where the newest prediction is unsure, and the slices worth painting next */
+  private readonly uncertainty: UncertaintyService;
 
   constructor(private readonly opts: HostOptions) {
     mkdirSync(opts.projectsDir, { recursive: true });
@@ -113,6 +116,11 @@ export class LumenHost {
       trainingBusy: () => this.training !== null || this.instances.busy,
       emit: (e) => this.emit(e),
       ...(opts.threads ? { threads: opts.threads } : {}),
+    });
+    this.uncertainty = new UncertaintyService({
+      store: () => this.requireStore(),
+      prediction: () => this.currentPrediction(),
+      labels: () => { const id = this.currentLabels(); return id === null ? null : this.labels(id).labels.toDense(); },
     });
   }
 
@@ -178,6 +186,8 @@ export class LumenHost {
       const vol = this.prediction(r.volumeId);
       return { shape: [vol.shape[0], vol.shape[1], vol.shape[2]], dtype: 'uint8', data: new Uint8Array(vol.data.buffer, vol.data.byteOffset, vol.data.byteLength), min: 0, max: 1 };
     },
+    'prediction.readUncertainty': (r) => this.uncertainty.read(r.volumeId),
+    'prediction.suggestSlices': (r) => this.uncertainty.suggest(r.axis, r.count),
     'train.start': (r) => this.startTraining(r),
     'train.stop': () => { this.stopTraining(); return { ok: true as const }; },
     'models.exportOnnx': (r) => {
@@ -285,6 +295,7 @@ export class LumenHost {
     this.instances.reset();
     this.imageCache = null;
     this.predictionCache = null;
+    this.uncertainty.reset();
     this.store?.close();
     this.store = null;
     this.projectId = '';
@@ -304,10 +315,10 @@ export class LumenHost {
     return this.requireStore().listLabels().find((l) => l.volumeId === vol)?.id ?? null;
   }
 
-  /** The newest prediction of the current volume, if any. */
+  /** The newest segmentation of the current volume, if any: a label prediction, never a map beside one (its uncertainty). */
   private currentPrediction(): PredictionInfo | undefined {
     const vol = this.currentVolume();
-    return this.requireStore().listPredictions().filter((p) => p.sourceVolumeId === vol).at(-1);
+    return this.requireStore().listPredictions().filter((p) => p.sourceVolumeId === vol && p.kind === 'labels').at(-1);
   }
 
   private labelsMeta(id: number): LabelsMeta {
@@ -328,7 +339,7 @@ export class LumenHost {
       id: this.projectId, name: this.projectId,
       volume: v ? { id: v.id, name: v.name, shape: v.shape, dtype: v.dtype, spacing: v.geometry.spacing, unit: v.geometry.unit, format: v.source?.format ?? null, ...(v.geometry.affine ? { affine: v.geometry.affine } : {}), pyramid: pyramidOf(v.source?.header) } : null,
       labels: lid !== null ? this.labelsMeta(lid) : null,
-      prediction: pred ? { volumeId: pred.volumeId, name: pred.name, modelId: pred.modelId, createdAt: pred.createdAt } : null,
+      prediction: pred ? { volumeId: pred.volumeId, name: pred.name, modelId: pred.modelId, createdAt: pred.createdAt, uncertaintyVolumeId: this.uncertainty.volumeIdOf(pred) } : null,
       instances: this.instances.meta(),
       instancePrediction: this.instances.predictionMeta(),
       models: store.listModels().map((m) => this.modelMeta(m.id, m.name, m.provenance, m.createdAt)),
@@ -623,9 +634,12 @@ export class LumenHost {
       provenance: { ...m.provenance, strategy: m.strategy, report: m.report, validationDice, image: vol.name, labelsRevision: c.labelsRevision, device: m.device.used, trainedAt: new Date().toISOString() },
     });
     const out = join(this.scratch, `prediction-${t.runId}.tif`);
+    // where the model is unsure, streamed beside the labels: the overlay and the "Paint next" slices
+    const unsureOut = join(this.scratch, `uncertainty-${t.runId}.tif`);
     const inferStart = performance.now();
     t.inference = startInference({
       model: { bytes: m.onnx }, input: { kind: 'store', project: store.path, volumeId: c.volumeId }, output: { kind: 'file', path: out },
+      uncertaintyOutput: { kind: 'file', path: unsureOut },
       device: m.device.used === 'cpu' ? 'cpu' : 'auto', background: true, ...(this.opts.threads ? { threads: this.opts.threads } : {}),
     }, {
       onProgress: (p) => this.emit({
@@ -633,11 +647,21 @@ export class LumenHost {
         progress: { runId: t.runId, phase: `predict`, step: p.done, steps: p.total, fraction: 0.9 + 0.1 * (p.total ? p.done / p.total : 0), etaSeconds: Number.isFinite(p.etaSeconds) ? p.etaSeconds : null },
       }),
     });
-    await t.inference.result;
-    const pred = await readVolume(out);
-    rmSync(out, { force: true });
+    let pred: Volume, unsure: Volume;
+    try {
+      await t.inference.result;
+      pred = await readVolume(out);
+      unsure = await readVolume(unsureOut);
+    } finally {
+      rmSync(out, { force: true });
+      rmSync(unsureOut, { force: true });
+    }
     if (this.store !== store || this.training !== t) return;
-    store.addPrediction({ name: `prediction run ${t.runId}`, kind: 'labels', modelId, sourceVolumeId: c.volumeId, volume: makeVolume(pred.shape, 'uint8', pred.data, vol.geometry) });
+    const labelsPrediction = store.addPrediction({ name: `prediction run ${t.runId}`, kind: 'labels', modelId, sourceVolumeId: c.volumeId, volume: makeVolume(pred.shape, 'uint8', pred.data, vol.geometry) });
+    store.addPrediction({
+      name: `uncertainty run ${t.runId}`, kind: 'probabilities', modelId, sourceVolumeId: c.volumeId, labelsPredictionId: labelsPrediction.id,
+      volume: makeVolume(unsure.shape, 'float32', unsure.data, vol.geometry),
+    });
     const seconds = +((performance.now() - c.started) / 1000).toFixed(1);
     store.finishRun(t.runId, { status: 'finished', modelId, metrics: { strategy: m.strategy, validationDice, seconds, inferenceSeconds: +((performance.now() - inferStart) / 1000).toFixed(1), device: m.device.used, report: m.report } });
     this.training = null;

@@ -6,7 +6,7 @@
 export const LUMEN_APPLICATION_ID = 0x4c554d4e;
 
 /** Schema this build writes. Bump it together with a new entry in MIGRATIONS. */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 /** Also kept in the `meta` table, for humans poking at the file with the sqlite3 shell. */
 export const PROJECT_MAGIC = 'lumen-project';

@@ -1,6 +1,8 @@
 // Predictions: a model's output for one source volume, either hard labels or per-class
 // probabilities. The voxels are stored as an ordinary embedded volume (role 'prediction'),
 // so slab streaming works the same; this table links it to the model and the source.
+// A map that describes a label prediction (its uncertainty, kind 'probabilities') links to that
+// prediction too (labelsPredictionId) and is deleted with it (schema v4's trigger).
 
 import { LumenError } from '../../src-shared/errors.ts';
 import type { Volume } from '../../src-shared/volume.ts';
@@ -15,6 +17,8 @@ export interface AddPredictionOptions {
   kind: PredictionKind;
   modelId?: number;
   sourceVolumeId?: number;
+  /** this map describes that label prediction (its uncertainty): same source, deleted with it */
+  labelsPredictionId?: number;
   volume: Volume;
 }
 
@@ -26,13 +30,21 @@ export interface PredictionInfo {
   sourceVolumeId: number | null;
   /** the volume row holding the voxels */
   volumeId: number;
+  /** the label prediction this map describes (its uncertainty), else null */
+  labelsPredictionId: number | null;
   createdAt: string;
 }
 
-interface PredictionRow { id: number; name: string; kind: PredictionKind; model_id: number | null; source_volume_id: number | null; output_volume_id: number; created_at: string }
+interface PredictionRow {
+  id: number; name: string; kind: PredictionKind; model_id: number | null; source_volume_id: number | null; output_volume_id: number;
+  labels_prediction_id: number | null; created_at: string;
+}
 
 function toInfo(r: PredictionRow): PredictionInfo {
-  return { id: r.id, name: r.name, kind: r.kind, modelId: r.model_id, sourceVolumeId: r.source_volume_id, volumeId: r.output_volume_id, createdAt: r.created_at };
+  return {
+    id: r.id, name: r.name, kind: r.kind, modelId: r.model_id, sourceVolumeId: r.source_volume_id, volumeId: r.output_volume_id,
+    labelsPredictionId: r.labels_prediction_id, createdAt: r.created_at,
+  };
 }
 
 export function insertPrediction(sql: Sql, o: AddPredictionOptions): PredictionInfo {
@@ -43,11 +55,16 @@ export function insertPrediction(sql: Sql, o: AddPredictionOptions): PredictionI
       throw new LumenError('shape-mismatch', `a prediction of ${o.volume.shape.slice(0, 3).join('×')} does not fit its source volume of ${src.slice(0, 3).join('×')}`);
     }
   }
+  if (o.labelsPredictionId !== undefined) {
+    const of = getPredictionInfo(sql, o.labelsPredictionId);
+    if (of.kind !== 'labels') throw new LumenError('bad-input', `prediction ${of.id} holds ${of.kind}, not labels: a map can only describe a label prediction`);
+    if (of.sourceVolumeId !== (o.sourceVolumeId ?? null)) throw new LumenError('bad-input', `a map of prediction ${of.id} must come from the same image`);
+  }
   const name = o.name ?? `${o.kind} ${now()}`;
   const volumeId = insertVolume(sql, o.volume, { name, mode: 'embed', role: 'prediction' });
   const res = sql.run(
-    'INSERT INTO predictions (name, kind, model_id, source_volume_id, output_volume_id, created_at) VALUES (?, ?, ?, ?, ?, ?)',
-    name, o.kind, o.modelId ?? null, o.sourceVolumeId ?? null, volumeId, now(),
+    'INSERT INTO predictions (name, kind, model_id, source_volume_id, output_volume_id, labels_prediction_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    name, o.kind, o.modelId ?? null, o.sourceVolumeId ?? null, volumeId, o.labelsPredictionId ?? null, now(),
   );
   return getPredictionInfo(sql, Number(res.lastInsertRowid));
 }

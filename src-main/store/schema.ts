@@ -171,6 +171,20 @@ CREATE TABLE instance_edits (
 CREATE INDEX instance_edits_by_layer ON instance_edits(layer_id, undone, seq);
 `;
 
+// v4: a prediction can describe another one: the uncertainty map made beside a label prediction
+// (kind 'probabilities', float32, 0 = sure, 1 = most unsure) points at it. The column is added with
+// a NULL default, so every prediction of an older file is a plain one. Deleting a prediction by
+// any route (its row, its volume, its source volume) takes the maps that describe it along, volume
+// and all: the trigger deletes their volumes, whose rows then cascade, so no map is left orphaned.
+const V4 = `
+ALTER TABLE predictions ADD COLUMN labels_prediction_id INTEGER REFERENCES predictions(id) ON DELETE CASCADE;
+CREATE INDEX predictions_by_labels_prediction ON predictions(labels_prediction_id);
+CREATE TRIGGER predictions_take_their_maps BEFORE DELETE ON predictions
+BEGIN
+  DELETE FROM volumes WHERE id IN (SELECT output_volume_id FROM predictions WHERE labels_prediction_id = OLD.id);
+END;
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -185,6 +199,7 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   { version: 2, up: (db) => db.exec(V2) },
   { version: 3, up: (db) => db.exec(V3) },
+  { version: 4, up: (db) => db.exec(V4) },
 ];
 
 export function schemaVersionOf(db: Database.Database): number {

@@ -24,8 +24,15 @@ export interface InferenceJob {
   model: { path: string } | { bytes: Uint8Array };
   input: JobInput;
   output: JobOutput;
-  /** everything but callbacks and the signal */
-  options?: Omit<PredictJobOptions, 'signal' | 'onProgress'>;
+  /**
+   * Also write how unsure the model is at each voxel (float32, 0 = sure, 1 = most unsure;
+   * infer/uncertainty.ts) to this file, slice by slice beside the labels. A file only: a store
+   * output holds the project's one write transaction while it streams, so a second store volume
+   * could not be written beside it. Class models only.
+   */
+  uncertaintyOutput?: { kind: 'file'; path: string };
+  /** everything but callbacks, the signal and the second sink (uncertaintyOutput names it) */
+  options?: Omit<PredictJobOptions, 'signal' | 'onProgress' | 'uncertainty'>;
   device?: DeviceChoice;
   threads?: number;
   /** hosted by the app: yield the CPU to the UI (RuntimeOptions.background) */
@@ -89,6 +96,11 @@ export async function runInferenceJob(job: InferenceJob, hooks: { signal?: Cance
     if (!star && job.instances && Object.values(job.instances).some((v) => v !== undefined)) {
       throw new LumenError('bad-input', '--prob-threshold, --nms-threshold and --candidate-grid apply to instance models; this model segments classes');
     }
+    if (job.uncertaintyOutput && job.uncertaintyOutput.kind !== 'file') {
+      throw new LumenError('bad-input', 'the uncertainty map is written to a file only');
+    }
+    if (star && job.uncertaintyOutput) throw new LumenError('bad-input', 'an uncertainty map is made for models that segment classes; this model finds objects');
+    const uncertainty = job.uncertaintyOutput ? fileSink(job.uncertaintyOutput.path, like) : undefined;
     if (star) {
       checkInstanceOptions(job.options);
       const [D, H, W, C] = source.info.shape;
@@ -109,7 +121,7 @@ export async function runInferenceJob(job: InferenceJob, hooks: { signal?: Cance
     // the window that suits the segmenter (whole planes for 2D networks, halos for filters) unless the job names a patch
     const window = job.options?.patch ? {} : segmenterWindow(file.segmenter, source.info.shape);
     // options left unset (the CLI passes `patch: undefined`) must not erase the segmenter's window
-    const result = await predictToSink(model, source, sink, { ...window, ...definedOnly(job.options ?? {}), post, signal: hooks.signal, onProgress: hooks.onProgress });
+    const result = await predictToSink(model, source, sink, { ...window, ...definedOnly(job.options ?? {}), post, uncertainty, signal: hooks.signal, onProgress: hooks.onProgress });
     return { ...result, device: runtime.report(), volumeId };
   } finally {
     await close?.();

@@ -8,6 +8,7 @@ import type {
 import { createClient } from './client.ts';
 import { autoWindow } from './planes.ts';
 import { clearPreview, holdPreviewForPrediction, onPreview, strokeSaved } from './live-preview.svelte.ts';
+import { loadUncertainty, refreshSuggestions, scheduleSuggestions } from './uncertainty.svelte.ts';
 
 export type Tool = 'navigate' | 'brush' | 'eraser' | 'flood' | 'accept' | 'merge' | 'delete' | 'region';
 /** what the label editor edits: class labels (0 unlabeled, 1 background, 2.. classes) or objects (one id each) */
@@ -20,13 +21,15 @@ export interface Vox {
   range: [number, number];
   labels: SparseLabelVolume | null;
   prediction: Uint8Array | null;
+  /** where the prediction is unsure: 0 sure … 255 most unsure (uncertainty.svelte.ts) */
+  uncertainty: Uint8Array | null;
   /** instance mode: the drawn objects (id per voxel), the fully-annotated regions (0/1), the objects a model found */
   instances: Uint32Array | null;
   annotated: Uint8Array | null;
   found: Uint32Array | null;
 }
 
-export const vox: Vox = { image: null, shape: [1, 1, 1], range: [0, 1], labels: null, prediction: null, instances: null, annotated: null, found: null };
+export const vox: Vox = { image: null, shape: [1, 1, 1], range: [0, 1], labels: null, prediction: null, uncertainty: null, instances: null, annotated: null, found: null };
 
 export const ui = $state({
   info: null as AppInfo | null,
@@ -53,6 +56,8 @@ export const ui = $state({
   window: [0, 1] as [number, number],
   preset: 'fluorescence' as 'fluorescence' | 'mri',
   showPrediction: true,
+  /** the uncertainty overlay on the slices (U) */
+  showUncertainty: false,
   labelOpacity: 0.5,
   panel: 'train' as Panel,
   train: {
@@ -145,7 +150,7 @@ function typed(v: VoxelData): Uint8Array | Uint16Array | Float32Array {
 
 /** Drops the voxels on screen (the views redraw empty once voxVersion moves). */
 function clearVoxels(): void {
-  vox.image = null; vox.labels = null; vox.prediction = null; vox.instances = null; vox.annotated = null; vox.found = null;
+  vox.image = null; vox.labels = null; vox.prediction = null; vox.uncertainty = null; vox.instances = null; vox.annotated = null; vox.found = null;
 }
 
 async function loadVoxels(): Promise<void> {
@@ -173,10 +178,12 @@ async function loadVoxels(): Promise<void> {
 
 async function loadPrediction(bump = true): Promise<void> {
   const p = ui.project?.prediction;
-  if (!p) { vox.prediction = null; return; }
+  void refreshSuggestions();
+  if (!p) { vox.prediction = null; vox.uncertainty = null; return; }
   try {
     const v = await client.call('prediction.read', { volumeId: p.volumeId });
     vox.prediction = v.data;
+    await loadUncertainty();
     if (bump) ui.voxVersion++;
   } catch (e) { fail(e); }
 }
@@ -339,7 +346,7 @@ function applyChange(c: LabelChange): void {
   if (c.delta && vox.labels) vox.labels.applyDelta(decodeDelta(c.delta), c.direction);
   if (ui.project) ui.project.labels = c.labels;
   ui.labelVersion++;
-  if (c.delta) strokeSaved(c.labels.revision);
+  if (c.delta) { strokeSaved(c.labels.revision); scheduleSuggestions(); }
 }
 
 let editQueue: Promise<unknown> = Promise.resolve();

@@ -19,6 +19,7 @@ import type { PatchModel } from './patch-model.ts';
 import type { SlabSource, SliceSink } from './source.ts';
 import { streamSlidingWindow, type SlidingWindowOptions, type SlidingWindowRun } from './sliding-window.ts';
 import { thresholdSlice } from './postprocess/threshold.ts';
+import { uncertaintySlice } from './uncertainty.ts';
 import { ComponentScanner, keptComponents, type ComponentTable, type Connectivity } from './postprocess/components.ts';
 import { throwIfCancelled, type InferPhase, type InferProgress } from './cancel.ts';
 import { LumenError } from '../errors.ts';
@@ -50,6 +51,12 @@ export interface PredictJobOptions extends Omit<SlidingWindowOptions, 'onProgres
   post?: PostprocessOptions;
   /** folder for the temporary mask of whole-volume post-processing (default: the OS temp folder) */
   tempDir?: string;
+  /**
+   * A second output: how unsure the model is at each voxel (uncertainty.ts; float32 [D, H, W, 1],
+   * 0 = sure, 1 = the classes equally likely), from the same blended probabilities the labels come
+   * from, written slice by slice beside them, so the volume is never held twice.
+   */
+  uncertainty?: OpenSink;
   onProgress?: (p: InferProgress) => void;
 }
 
@@ -104,6 +111,7 @@ export async function predictToSink(model: PatchModel, source: SlabSource, openS
   report('stats', 0);
 
   let sink: SliceSink | undefined;
+  let uncertaintySink: SliceSink | undefined;
   let maskFd: number | undefined;
   const maskPath = stages.length > 0 ? join(opts.tempDir ?? tmpdir(), `lumen-mask-${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}.raw`) : undefined;
   const geometry = source.info.geometry;
@@ -117,8 +125,11 @@ export async function predictToSink(model: PatchModel, source: SlabSource, openS
     else maskFd = openSync(maskPath!, 'w+');
     const mask = new Uint8Array(HW);
     const inter = probabilities && outC > 1 ? new Float32Array(HW * outC) : undefined;
+    if (opts.uncertainty) uncertaintySink = opts.uncertainty({ shape: [D, H, W, 1], dtype: 'float32' });
+    const unsure = uncertaintySink ? new Float32Array(HW) : undefined;
 
     const run = await streamSlidingWindow(model, source, async (z, probs) => {
+      if (unsure) await uncertaintySink!.writeSlices(makeVolume([1, H, W, 1], 'float32', uncertaintySlice(probs, outC, HW, unsure), geometry));
       if (probabilities) {
         if (!inter) await write(probs, 'float32', 1);
         else {
@@ -183,12 +194,15 @@ export async function predictToSink(model: PatchModel, source: SlabSource, openS
     // a cancel that arrived during the last network run is delivered on a macrotask: let it in
     await new Promise((resolve) => setImmediate(resolve));
     throwIfCancelled(opts.signal);
+    // the uncertainty first: should it fail, the labels are still open and are aborted with it
+    if (uncertaintySink) { await uncertaintySink.close(); uncertaintySink = undefined; }
     await sink!.close();
     sink = undefined;
     report(phase, total);
     return { shape: [D, H, W, probabilities ? outC : 1], dtype: finalDtype, run, objects, seconds: (performance.now() - t0) / 1000 };
   } catch (e) {
     if (sink) await sink.abort();
+    if (uncertaintySink) await uncertaintySink.abort();
     throw e;
   } finally {
     if (maskFd !== undefined) closeSync(maskFd);

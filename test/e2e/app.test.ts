@@ -1,7 +1,8 @@
 /// <reference lib="dom" />
 // The app end to end, as a microscopist uses it, through `npm run serve` and Debian's chromium:
 // create a project, drop the VesselNN stack on the window, paint foreground and background on two
-// slices, train with auto, see the prediction, undo a stroke, then restart the server, reopen the
+// slices, train with auto, see the prediction and where the model is unsure, jump to a slice it
+// suggests painting next, undo a stroke, then restart the server, reopen the
 // project and find everything there; then the start screen: a bad file leaves nothing, a picked
 // file opens, projects are renamed and deleted, a NIfTI opens with the MRI preset. Screenshots of
 // the main screens go to docs/screenshots/.
@@ -265,6 +266,23 @@ describe('Lumen in the browser (npm run serve + chromium)', () => {
     await goToSlice(7);
     await page.waitForTimeout(2500);
     await shot('prediction');
+    // where the model is unsure (U): drawn over the slices, and the slices most worth painting next
+    expect(await page.getByTestId('slice-z').getAttribute('data-uncertainty')).toBe('-1');
+    await page.keyboard.press('u');
+    expect(await page.getByTestId('show-uncertainty').isChecked()).toBe(true);
+    await expect.poll(async () => Number(await page.getByTestId('slice-z').getAttribute('data-uncertainty')), { timeout: 20_000 }).toBeGreaterThan(0);
+    const suggestion = page.getByTestId('suggested-slices').locator('[data-testid^=suggest-z-]');
+    await suggestion.first().waitFor({ timeout: 20_000 });
+    const next = Number((await suggestion.first().getAttribute('data-testid'))!.slice('suggest-z-'.length));
+    console.log(`paint next (z): ${(await page.getByTestId('suggested-slices').innerText()).replace(/\s+/g, ' ')}`);
+    for (const z of SLICES) expect(Math.abs(next - z)).toBeGreaterThanOrEqual(2); // not a painted slice nor its neighbour
+    await suggestion.first().click();
+    await expect.poll(() => page.getByTestId('slice-index-z').innerText()).toBe(`${next + 1} / 15`);
+    await expect.poll(async () => Number(await page.getByTestId('slice-z').getAttribute('data-uncertainty'))).toBeGreaterThan(0);
+    await page.waitForTimeout(1000);
+    await shot('uncertainty');
+    await page.getByTestId('show-uncertainty').uncheck();
+    await expect.poll(() => page.getByTestId('slice-z').getAttribute('data-uncertainty')).toBe('-1');
     await page.getByTestId('tab-models').click();
     await expect.poll(() => page.locator('[data-testid=models-table] tbody tr').count()).toBe(1);
     // how auto chose: every candidate with its held-out Dice and time, the chosen one marked
@@ -296,6 +314,8 @@ describe('Lumen in the browser (npm run serve + chromium)', () => {
     await page.getByTestId('canvas-z').waitFor({ timeout: 60_000 });
     expect(await revision()).toBe(rev);
     expect(await page.getByTestId('redo').isEnabled()).toBe(true); // the undone stroke is still redoable
+    // the uncertainty map was kept with the prediction: Paint next suggests slices again
+    await page.getByTestId('suggested-slices').locator('[data-testid^=suggest-z-]').first().waitFor({ timeout: 20_000 });
     // the Train panel draws the last run's loss curve again, as it was when training ended
     await expect.poll(async () => Number(await page.getByTestId('loss-chart').getAttribute('data-points'))).toBe(lossPoints);
     await page.getByTestId('tab-models').click();
