@@ -73,9 +73,14 @@ export async function run(argv: string[]): Promise<number> {
   }
 
   const filter = parseGridFilter(args.flags.get('only') ?? [], plan);
+  const unjournaled = !existsSync(journalPath) && resultsWithoutJournal(`${out}.json`);
   if (args.flags.has('restart')) {
-    const moved = setAside(journalPath);
+    const moved = setAside(journalPath) ?? (unjournaled ? setAside(`${out}.json`) : undefined);
     if (moved) warn(`--restart: the earlier runs were moved to ${moved}`);
+  } else if (unjournaled) {
+    // results from before journals (or whose journal was removed): the first new run would replace them
+    throw new LumenError('bad-input', `${out}.json holds ${unjournaled} runs but there is no journal ${journalPath} to continue from: `
+      + 'rerun with --restart to run the grid anew (that file is renamed aside), or --report-only to rebuild the page from it');
   }
   const journal = readJournal(journalPath, warn);
   const finished = finishedOf(journal, planned, settingsFor);
@@ -129,6 +134,16 @@ export async function run(argv: string[]): Promise<number> {
     summary: report(inPlanOrder(planned, finished)),
   }));
   return 0;
+}
+
+/** How many runs OUT.json lists (0 when there is none or it cannot be read). */
+function resultsWithoutJournal(resultsPath: string): number {
+  try {
+    const cells = JSON.parse(readFileSync(resultsPath, 'utf8')).cells;
+    return Array.isArray(cells) ? cells.length : 0;
+  } catch {
+    return 0;
+  }
 }
 
 /** The journal's runs of this grid, checked against the config's settings now. */

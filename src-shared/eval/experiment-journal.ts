@@ -150,15 +150,16 @@ function appendLine(path: string, line: string): void {
 
 /**
  * `--restart`: the old journal is renamed, not deleted (hours of runs are not thrown away on a
- * flag), to OUT.runs.before-YYYY-MM-DDTHH-MM-SS.jsonl; returns the new name, or undefined when
- * there was none.
+ * flag), to OUT.runs.before-YYYY-MM-DDTHH-MM-SS.jsonl (any file: X.ext → X.before-….ext); returns
+ * the new name, or undefined when there was none.
  */
 export function setAside(path: string, now = new Date()): string | undefined {
   if (!existsSync(path)) return undefined;
   const stamp = now.toISOString().slice(0, 19).replace(/:/g, '-');
-  const stem = path.replace(/\.jsonl$/, '');
-  let target = `${stem}.before-${stamp}.jsonl`;
-  for (let k = 2; existsSync(target); k++) target = `${stem}.before-${stamp}-${k}.jsonl`;
+  const ext = /\.[a-z]+$/i.exec(path)?.[0] ?? '';
+  const stem = path.slice(0, path.length - ext.length);
+  let target = `${stem}.before-${stamp}${ext}`;
+  for (let k = 2; existsSync(target); k++) target = `${stem}.before-${stamp}-${k}${ext}`;
   renameSync(path, target);
   return target;
 }

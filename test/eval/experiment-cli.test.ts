@@ -164,7 +164,14 @@ describe('lumen experiment', () => {
       const nothing = lumen('experiment', good, '--report-only');
       expect(nothing.status).toBe(1);
       expect(nothing.stderr).toMatch(/no results to report/);
-      expect(readdirSync(dir).sort()).toEqual(['bad.json', 'budget.json', 'good.json', 'same.json']);
+      // results from before journals (as docs/results/drive-learning-curve.json): a run would replace them, so it is refused
+      const earlier = JSON.stringify({ cells: [{ split: 0, n: 1, strategy: 'scratch', dice: 0.7, iou: 0.5, seconds: 60 }] });
+      writeFileSync(join(dir, 'results.json'), earlier);
+      const unjournaled = lumen('experiment', good);
+      expect(unjournaled.status).toBe(1);
+      expect(unjournaled.stderr).toMatch(/results\.json holds 1 runs but there is no journal .*results\.runs\.jsonl.*--restart.*--report-only/);
+      expect(readFileSync(join(dir, 'results.json'), 'utf8')).toBe(earlier);
+      expect(readdirSync(dir).sort()).toEqual(['bad.json', 'budget.json', 'good.json', 'results.json', 'same.json']);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -159,6 +159,9 @@ describe('a learning curve run in parts', () => {
     writeFileSync(path, 'more\n');
     expect(setAside(path, at)).toBe(join(dir, 'curve.runs.before-2025-01-02T03-04-05-2.jsonl'));
     expect(setAside(path, at)).toBeUndefined();
+    // results from before journals are set aside the same way
+    writeFileSync(join(dir, 'curve.json'), '{}');
+    expect(setAside(join(dir, 'curve.json'), at)).toBe(join(dir, 'curve.before-2025-01-02T03-04-05.json'));
   });
 
   it('says how many planned runs a page rests on, which are missing, and which reached the time cap', () => {
