@@ -54,7 +54,7 @@ export async function run(argv: string[]): Promise<number> {
   const planned = planCells(plan);
   const settingsFor = (strategy: string) => resultSettings(cfg, strategy, maxSecondsPerRun);
   const warn = (message: string) => process.stderr.write(`lumen experiment: ${message}\n`);
-  const report = (cells: CurveCell[], json = true) => writeResults({ out, cfg, configPath, planned, cells, maxSecondsPerRun }, json);
+  const report = (cells: CurveCell[], journaled = true) => writeResults({ out, cfg, configPath, planned, cells, maxSecondsPerRun, journaled });
 
   if (args.flags.has('report-only')) {
     if (args.flags.has('restart')) throw new LumenError('bad-input', '--report-only and --restart do not go together: --report-only runs nothing');

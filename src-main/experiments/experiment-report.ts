@@ -19,14 +19,16 @@ export interface ReportInput {
   /** the finished runs of the plan, in plan order */
   cells: CurveCell[];
   maxSecondsPerRun: number | undefined;
+  /** false: the runs come from an OUT.json written before runs were journaled */
+  journaled?: boolean;
 }
 
-/** Writes OUT.md and OUT.svg, and OUT.json unless `json` is false (when it is the source itself). */
-export function writeResults(r: ReportInput, json = true): CurveSummaryRow[] {
+/** Writes OUT.md and OUT.svg, and OUT.json from a journal (without one, OUT.json is the source itself). */
+export function writeResults(r: ReportInput): CurveSummaryRow[] {
   const rows = summarize(r.cells);
   const progress = gridProgress(r.planned, new Set(r.cells.map(cellKey)));
   mkdirSync(dirname(r.out), { recursive: true });
-  if (json) {
+  if (r.journaled !== false) {
     writeFileSync(`${r.out}.json`, JSON.stringify({
       config: r.cfg, progress: { planned: progress.planned, finished: progress.finished, missing: progress.missing }, cells: r.cells, summary: rows,
     }, null, 2));
@@ -49,6 +51,16 @@ function markdown(r: ReportInput, rows: CurveSummaryRow[], progressSentence: str
     toMarkdown(rows, `Dice (F1) on ${cfg.testSize ?? 10} held-out images inside the FOV, mean (sd) over ${splits} splits`, 'dice', splits),
     toMarkdown(rows, `IoU, mean (sd) over ${splits} splits`, 'iou', splits),
     `Mean time per run (training + scoring, 2 threads): ${seconds.join(', ')}.`, '', `![${cfg.name}](${basename(out)}.svg)`, '',
-    `Regenerate: \`node bin/lumen.mjs experiment ${r.configPath}\`. Each finished run is appended to \`${basename(out)}.runs.jsonl\` at once and a rerun `
-    + 'continues where it stopped; `--only n=1,2` (or `strategy=…`, `split=…`) runs a part of the grid, `--report-only` rebuilds this page.', ''].join('\n');
+    regenerate(r), ''].join('\n');
+}
+
+function regenerate(r: ReportInput): string {
+  const journal = `\`${basename(r.out)}.runs.jsonl\``;
+  const parts = '`--only n=1,2` (or `strategy=…`, `split=…`) runs a part of the grid, `--report-only` rebuilds this page';
+  if (r.journaled === false) {
+    return `Regenerate: \`node bin/lumen.mjs experiment ${r.configPath} --restart\` (these runs predate the journal ${journal}, so a rerun starts the grid anew and `
+      + `appends each run to it as it finishes; ${parts} from \`${basename(r.out)}.json\`).`;
+  }
+  return `Regenerate: \`node bin/lumen.mjs experiment ${r.configPath}\`. Each finished run is appended to ${journal} at once and a rerun `
+    + `continues where it stopped; ${parts}.`;
 }

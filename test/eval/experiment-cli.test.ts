@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { PROJECT_ROOT, dataPath } from '../shared-data.ts';
+import { parseExperimentResult } from '../../src-shared/eval/experiment-result.ts';
 
 const LUMEN = resolve(PROJECT_ROOT, 'bin/lumen.mjs');
 const lumen = (...args: string[]) => spawnSync('node', [LUMEN, ...args], { cwd: PROJECT_ROOT, encoding: 'utf8', timeout: 300_000 });
@@ -65,6 +66,8 @@ describe('lumen experiment', () => {
       expect(saved.cells).toHaveLength(2);
       expect(saved.progress).toEqual({ planned: 2, finished: 2, missing: [] });
       for (const c of saved.cells) { expect(c.dice).toBeGreaterThan(0); expect(c.dice).toBeLessThan(1); }
+      // the app's Results panel imports it as before
+      expect(parseExperimentResult(readFileSync(join(dir, 'out/tiny.json'), 'utf8'), 'tiny.json').summary).toMatchObject([{ n: 1, strategy: 'scratch', runs: 2 }]);
       const [a, b] = saved.cells.map((c: { dice: number }) => c.dice);
       const mean = (a + b) / 2, sd = Math.abs(a - b) / Math.SQRT2;
       const md = readFileSync(join(dir, 'out/tiny.md'), 'utf8');
