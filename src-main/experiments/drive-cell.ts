@@ -12,7 +12,7 @@ import { planarToVolume } from '../../src-shared/train/volume-convert.ts';
 import { strategyByName } from '../../src-shared/train/strategies/index.ts';
 import { StepTally } from '../../src-shared/train/step-tally.ts';
 import type { SessionFactory } from '../../src-shared/nn/session.ts';
-import { loadPretrained, loadWeightPrior } from '../pretrained.ts';
+import { loadPretrained, loadWeightPrior, pretrainedPath } from '../pretrained.ts';
 import { loadDriveCase, type DriveCase } from './drive.ts';
 import type { ExperimentConfig } from './experiment-config.ts';
 
@@ -24,6 +24,8 @@ export function driveRunCell(cfg: ExperimentConfig, configDir: string, factory: 
     return cases.get(id)!;
   };
   const weightPrior = cfg.weightPrior ? loadWeightPrior(resolveBundledOrRelative(cfg.weightPrior, configDir)) : undefined;
+  // a missing model fails now, not when its strategy's first run comes up hours into the grid
+  for (const name of Object.values(cfg.pretrained ?? {})) pretrainedPath(resolveBundledOrRelative(name, configDir));
 
   return async (train, test, strategyName, split) => {
     const data = (await Promise.all(train.map(load))).map((c) => c.labeled);

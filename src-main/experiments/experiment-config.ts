@@ -7,6 +7,7 @@ import { LumenError } from '../../src-shared/errors.ts';
 import type { CurvePlan } from '../../src-shared/eval/learning-curve.ts';
 import type { RunSettings } from '../../src-shared/eval/experiment-journal.ts';
 import { checkBudgetRule, type BudgetRule } from '../../src-shared/eval/training-budget.ts';
+import { STRATEGIES } from '../../src-shared/train/strategies/index.ts';
 import { DRIVE_IDS } from './drive.ts';
 
 export interface ExperimentConfig {
@@ -39,6 +40,9 @@ export function readExperimentConfig(configPath: string): ExperimentConfig {
   if (typeof cfg.out !== 'string' || !cfg.out) throw bad('"out" (where the results go, without extension) is missing');
   if (!Array.isArray(cfg.n) || !cfg.n.length || !cfg.n.every((n) => Number.isInteger(n) && n >= 1)) throw bad('"n" must be a list of labeled-image counts ≥ 1');
   if (!Array.isArray(cfg.strategies) || !cfg.strategies.length || !cfg.strategies.every((s) => typeof s === 'string' && s)) throw bad('"strategies" must be a list of strategy names');
+  // checked now, not when its first run comes up hours into the grid
+  const unknown = cfg.strategies.filter((s) => s !== 'auto' && !(s in STRATEGIES));
+  if (unknown.length) throw bad(`unknown strateg${unknown.length > 1 ? 'ies' : 'y'} ${unknown.join(', ')}; choose from: auto, ${Object.keys(STRATEGIES).join(', ')}`);
   for (const k of ['splits', 'testSize'] as const) {
     if (cfg[k] !== undefined && !(Number.isInteger(cfg[k]) && cfg[k]! >= 1)) throw bad(`"${k}" must be an integer ≥ 1`);
   }

@@ -161,6 +161,9 @@ describe('lumen experiment', () => {
       const key = lumen('experiment', good, '--only', 'steps=3');
       expect(key.status).toBe(1);
       expect(key.stderr).toMatch(/--only takes KEY=V1,V2 with KEY one of split, n, strategy/);
+      const typo = join(dir, 'typo.json');
+      writeFileSync(typo, JSON.stringify({ name: 'x', dataset: { kind: 'drive', root: '.' }, n: [1], strategies: ['scratch', 'scrach'], out: 't' }));
+      expect(lumen('experiment', typo).stderr).toMatch(/unknown strategy scrach; choose from: auto, scratch,/);
       const budget = join(dir, 'budget.json');
       writeFileSync(budget, JSON.stringify({ name: 'x', dataset: { kind: 'drive', root: '.' }, n: [1], strategies: ['scratch'], budget: 'scaled', out: 'b' }));
       expect(lumen('experiment', budget).stderr).toMatch(/"budget" must be one of fixed, sqrt-n, linear-n/);
@@ -174,7 +177,7 @@ describe('lumen experiment', () => {
       expect(unjournaled.status).toBe(1);
       expect(unjournaled.stderr).toMatch(/results\.json holds 1 runs but there is no journal .*results\.runs\.jsonl.*--restart.*--report-only/);
       expect(readFileSync(join(dir, 'results.json'), 'utf8')).toBe(earlier);
-      expect(readdirSync(dir).sort()).toEqual(['bad.json', 'budget.json', 'good.json', 'results.json', 'same.json']);
+      expect(readdirSync(dir).sort()).toEqual(['bad.json', 'budget.json', 'good.json', 'results.json', 'same.json', 'typo.json']);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
