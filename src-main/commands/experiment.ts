@@ -2,120 +2,162 @@
 // splits) written as JSON, a Markdown table and an SVG chart. CONFIG:
 //   { "name": "...", "dataset": { "kind": "drive", "root": "../shared/data/drive" },
 //     "n": [1, 2, 5, 10], "strategies": ["scratch", ...], "splits": 3, "testSize": 10,
-//     "effort": 1, "foregroundWeight": 1, "pretrained": { "strategy": "model name or file" },
+//     "effort": 1, "budget": "fixed" | "sqrt-n" | "linear-n", "maxSecondsPerRun": 900,
+//     "foregroundWeight": 1, "pretrained": { "strategy": "model name or file" },
 //     "weightPrior": "prior name or .dwp file (for dwp)", "out": "docs/results/drive" }
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { basename, dirname, resolve } from 'node:path';
-import { LumenError } from '../../src-shared/errors.ts';
-import { runLearningCurve, summarize, toMarkdown, toSvg, type CurveCell } from '../../src-shared/eval/learning-curve.ts';
-import { binaryScores } from '../../src-shared/eval/metrics.ts';
-import { slidingWindowPredict, unetPatchModel } from '../../src-shared/infer/index.ts';
-import { planarToVolume } from '../../src-shared/train/volume-convert.ts';
-import { strategyByName } from '../../src-shared/train/strategies/index.ts';
+// A whole grid takes hours on two cores, longer than a working session: every finished run is
+// appended at once to OUT.runs.jsonl (experiment-journal.ts) and the page rebuilt from it, a rerun
+// skips the runs already there, and --only runs a part of the grid. A journal made under other
+// result-changing settings is refused rather than mixed in (--restart sets it aside).
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { LumenError, isLumenError } from '../../src-shared/errors.ts';
+import { cellKey, planCells, runLearningCurve, type CurveCell, type PlannedCell } from '../../src-shared/eval/learning-curve.ts';
+import {
+  appendEntry, checkSettings, finishedCells, fingerprintOf, journalPathFor, prepareForAppend, readJournal, setAside, toCurveCell, type Journal, type JournalEntry, type RunSettings,
+} from '../../src-shared/eval/experiment-journal.ts';
 import { createRuntime, type DeviceChoice } from '../runtime.ts';
-import { parseArgs, flag } from '../args.ts';
-import { loadPretrained, loadWeightPrior } from '../pretrained.ts';
-import { DRIVE_IDS, loadDriveCase, type DriveCase } from '../experiments/drive.ts';
+import { parseArgs, flag, positiveNumberFlag } from '../args.ts';
+import { curvePlan, readExperimentConfig, resultSettings } from '../experiments/experiment-config.ts';
+import { parseGridFilter } from '../experiments/grid-filter.ts';
+import { driveRunCell } from '../experiments/drive-cell.ts';
+import { writeResults } from '../experiments/experiment-report.ts';
 import { formatSeconds } from '../progress.ts';
 
-export const summary = 'run a learning-curve experiment from a JSON config (table + chart)';
+export const summary = 'run a learning-curve experiment from a JSON config (table + chart), resumable';
 
-interface ExperimentConfig {
-  name: string;
-  dataset: { kind: 'drive'; root: string };
-  n: number[];
-  strategies: string[];
-  splits?: number;
-  testSize?: number;
-  effort?: number;
-  /** relative loss weight of vessel voxels (thin structures) */
-  foregroundWeight?: number;
-  seed?: number;
-  /** a paragraph on the set-up, printed above the tables */
-  notes?: string;
-  pretrained?: Record<string, string>;
-  weightPrior?: string;
-  out: string;
-}
-
-export const usage = `usage: lumen experiment CONFIG.json [--device auto|cpu|…] [--report-only]
-  runs N labeled units × strategies × splits as the config says (see docs/experiments/) and writes
-  OUT.json, OUT.md and OUT.svg; --report-only rebuilds the page and chart from OUT.json.`;
+export const usage = `usage: lumen experiment CONFIG.json [--device auto|cpu|…] [--only KEY=V1,V2 …] [--max-seconds-per-run S] [--restart] [--report-only]
+  runs N labeled units × strategies × splits as the config says (see docs/experiments/). Each
+  finished run is appended at once to OUT.runs.jsonl, and OUT.json, OUT.md and OUT.svg are rebuilt
+  from it after every run, saying how many of the planned runs they rest on. Rerunning the same
+  config continues where the last run stopped (Ctrl-C or a kill loses only the run in progress);
+  a journal made with other result-changing settings (effort, budget, seed, cap, models…) is refused.
+  --only KEY=V1,V2          run only a part of the grid now: n=1,2 or strategy=scratch,dwp or split=0;
+                            several --only narrow together (values must be in the config)
+  --max-seconds-per-run S   each run's training ends after S seconds, keeping its best weights so
+                            far, and the run is marked capped (config: "maxSecondsPerRun")
+  --restart                 start the grid over: the journal is renamed OUT.runs.before-DATE.jsonl, not deleted
+  --report-only             rebuild OUT.json, OUT.md and OUT.svg from the journal (or, without one, OUT.md and
+                            OUT.svg from OUT.json's runs)
+  config "budget": fixed (default: effort whatever N), sqrt-n (effort × √N) or linear-n (effort × N).`;
 
 export async function run(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, ['report-only']);
+  const args = parseArgs(argv, ['report-only', 'restart']);
   const configPath = args.positional[0];
   if (!configPath) throw new LumenError('bad-input', 'usage: lumen experiment CONFIG.json');
-  let cfg: ExperimentConfig;
-  try { cfg = JSON.parse(readFileSync(configPath, 'utf8')); } catch (e) { throw new LumenError('bad-input', `cannot read ${configPath}: ${(e as Error).message}`); }
-  if (cfg.dataset?.kind !== 'drive') throw new LumenError('unsupported', `dataset kind '${cfg.dataset?.kind}' is not supported (supported: drive)`);
+  const cfg = readExperimentConfig(configPath);
   const base = dirname(resolve(configPath));
-  // The results JSON beside the config must not be the config itself: writing it would erase the
-  // set-up (notes, strategies) that the page and a rerun need.
-  if (resolve(base, `${cfg.out}.json`) === resolve(configPath)) {
-    throw new LumenError('bad-input', `"out" (${cfg.out}) would overwrite the config ${configPath} with the results: name the results differently`);
-  }
+  const out = resolve(base, cfg.out);
+  const journalPath = journalPathFor(out);
+  const maxSecondsPerRun = positiveNumberFlag(args, 'max-seconds-per-run') ?? cfg.maxSecondsPerRun;
+  const plan = curvePlan(cfg);
+  const planned = planCells(plan);
+  const settingsFor = (strategy: string) => resultSettings(cfg, strategy, maxSecondsPerRun);
+  const warn = (message: string) => process.stderr.write(`lumen experiment: ${message}\n`);
+  const report = (cells: CurveCell[], journaled = true) => writeResults({ out, cfg, configPath, planned, cells, maxSecondsPerRun, journaled });
+
   if (args.flags.has('report-only')) {
-    const out = resolve(base, cfg.out);
-    let cells: CurveCell[];
-    try { cells = JSON.parse(readFileSync(`${out}.json`, 'utf8')).cells; } catch (e) { throw new LumenError('bad-input', `no results to report at ${out}.json: ${(e as Error).message}`); }
-    console.log(JSON.stringify({ out, cells: cells.length, summary: writeReport(out, cfg, cells, configPath) }));
+    if (args.flags.has('restart')) throw new LumenError('bad-input', '--report-only and --restart do not go together: --report-only runs nothing');
+    if (!existsSync(journalPath)) {
+      // results written before the journal existed (docs/results/drive-learning-curve.json): OUT.json is the record
+      let cells: CurveCell[];
+      try { cells = JSON.parse(readFileSync(`${out}.json`, 'utf8')).cells; } catch (e) { throw new LumenError('bad-input', `no results to report at ${journalPath} or ${out}.json: ${(e as Error).message}`); }
+      if (!Array.isArray(cells) || !cells.length) throw new LumenError('bad-input', `${out}.json lists no runs`);
+      console.log(JSON.stringify({ out, cells: cells.length, summary: report(cells, false) }));
+      return 0;
+    }
+    const finished = finishedOf(readJournal(journalPath, warn), planned, settingsFor);
+    if (!finished.size) throw new LumenError('bad-input', `${journalPath} holds no run of this config's grid yet`);
+    console.log(JSON.stringify({ out, cells: finished.size, planned: planned.length, summary: report(inPlanOrder(planned, finished)) }));
     return 0;
   }
-  const runtime = createRuntime({ device: (flag(args, 'device') ?? 'auto') as DeviceChoice });
-  const weightPrior = cfg.weightPrior ? loadWeightPrior(resolveBundledOrRelative(cfg.weightPrior, base)) : undefined;
-  const cases = new Map<string, DriveCase>();
-  for (const id of DRIVE_IDS) cases.set(id, await loadDriveCase(resolve(base, cfg.dataset.root), id));
 
+  const filter = parseGridFilter(args.flags.get('only') ?? [], plan);
+  const unjournaled = !existsSync(journalPath) && resultsWithoutJournal(`${out}.json`);
+  if (args.flags.has('restart')) {
+    const moved = setAside(journalPath) ?? (unjournaled ? setAside(`${out}.json`) : undefined);
+    if (moved) warn(`--restart: the earlier runs were moved to ${moved}`);
+  } else if (unjournaled) {
+    // results from before journals (or whose journal was removed): the first new run would replace them
+    throw new LumenError('bad-input', `${out}.json holds ${unjournaled} runs but there is no journal ${journalPath} to continue from: `
+      + 'rerun with --restart to run the grid anew (that file is renamed aside), or --report-only to rebuild the page from it');
+  }
+  const journal = readJournal(journalPath, warn);
+  const finished = finishedOf(journal, planned, settingsFor);
+  prepareForAppend(journal);
+  const toRun = planned.filter((c) => !finished.has(cellKey(c)) && filter.include(c));
+  warn(`${finished.size} of ${planned.length} planned runs are in ${journalPath}; running ${toRun.length} now${filter.description ? ` (--only ${filter.description})` : ''}`);
+  if (finished.size) report(inPlanOrder(planned, finished));
+  if (!toRun.length) {
+    console.log(JSON.stringify({ out, cells: finished.size, planned: planned.length, ranNow: 0 }));
+    return 0;
+  }
+
+  // Ctrl-C or SIGTERM: training ends at its next step and scoring at its next patch, so the
+  // journal keeps every finished run and no half-run is recorded; a second Ctrl-C kills at once
+  const stop = new AbortController();
+  let signal: NodeJS.Signals | undefined;
+  const onSignal = (s: NodeJS.Signals) => { signal = s; stop.abort(); warn(`${s}: stopping the run in progress (a second one kills at once)`); };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const runtime = createRuntime({ device: (flag(args, 'device') ?? 'auto') as DeviceChoice });
   const started = performance.now();
-  const cells = await runLearningCurve(
-    { units: DRIVE_IDS, n: cfg.n, strategies: cfg.strategies, splits: cfg.splits ?? 3, testSize: cfg.testSize ?? 10, seed: cfg.seed ?? 0 },
-    async (train, test, strategyName, split) => {
-      const data = train.map((id) => cases.get(id)!.labeled);
-      const pretrainedName = cfg.pretrained?.[strategyName];
-      const options = { effort: cfg.effort ?? 1, foregroundWeight: cfg.foregroundWeight ?? 1, seed: split, weightPrior, pretrained: pretrainedName ? loadPretrained(resolveBundledOrRelative(pretrainedName, base)) : undefined };
-      const { run: strategy } = strategyByName(strategyName, data, options);
-      const { model } = await strategy(data, options, { factory: runtime.factory });
-      const patchModel = unetPatchModel(runtime.factory, model);
-      let tp = 0, fp = 0, fn = 0;
-      for (const id of test) {
-        const c = cases.get(id)!;
-        const prob = await slidingWindowPredict(patchModel, planarToVolume(c.labeled.image, c.labeled.shape, c.labeled.channels), { patch: [1, 256, 256], normalize: 'none' });
-        const s = binaryScores(Uint8Array.from(prob.data as Float32Array, (p) => (p > 0.5 ? 1 : 0)), c.truth, c.fov);
-        tp += s.confusion.tp; fp += s.confusion.fp; fn += s.confusion.fn;
-      }
-      return { dice: (2 * tp) / (2 * tp + fp + fn), iou: tp / (tp + fp + fn) };
-    },
-    (c: CurveCell, done, total) => process.stderr.write(`[${done}/${total}] split ${c.split} N=${c.n} ${c.strategy}: Dice ${c.dice.toFixed(3)} (${formatSeconds(c.seconds)}), ${formatSeconds((performance.now() - started) / 1000)} elapsed\n`),
-  );
-  const out = resolve(base, cfg.out);
-  mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(`${out}.json`, JSON.stringify({ config: cfg, cells, summary: summarize(cells) }, null, 2));
-  const rows = writeReport(out, cfg, cells, configPath);
-  console.log(JSON.stringify({ out, cells: cells.length, seconds: +((performance.now() - started) / 1000).toFixed(0), summary: rows }));
+  let ranNow = 0;
+  try {
+    await runLearningCurve(plan, driveRunCell(cfg, base, runtime.factory, maxSecondsPerRun, stop.signal), {
+      finished: new Set(finished.keys()),
+      include: (c) => !stop.signal.aborted && filter.include(c),
+      onCell: (cell, done, total) => {
+        const key = cellKey(cell);
+        const settings = settingsFor(cell.strategy);
+        const entry: JournalEntry = { ...cell, train: planned.find((p) => cellKey(p) === key)!.train, settings, fingerprint: fingerprintOf(settings), finishedAt: new Date().toISOString() };
+        appendEntry(journal, entry);
+        finished.set(key, entry);
+        ranNow++;
+        report(inPlanOrder(planned, finished));
+        const training = cell.capped ? `, capped at ${maxSecondsPerRun} s after ${cell.steps} of ${cell.stepsPlanned} steps` : cell.stoppedEarly ? `, stopped early after ${cell.steps} of ${cell.stepsPlanned} steps` : '';
+        process.stderr.write(`[${done}/${total}] ${key}: Dice ${cell.dice.toFixed(3)} (${formatSeconds(cell.seconds)}${training}), ${formatSeconds((performance.now() - started) / 1000)} elapsed\n`);
+      },
+    });
+  } catch (e) {
+    if (!(signal && isLumenError(e, 'cancelled'))) throw e;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  if (signal) {
+    warn(`stopped by ${signal}: ${finished.size} of ${planned.length} planned runs are in ${journalPath}; the same command continues from there`);
+    return signal === 'SIGINT' ? 130 : 143;
+  }
+  console.log(JSON.stringify({
+    out, cells: finished.size, planned: planned.length, ranNow, seconds: +((performance.now() - started) / 1000).toFixed(0),
+    summary: report(inPlanOrder(planned, finished)),
+  }));
   return 0;
 }
 
-/** The Markdown table (Dice and IoU), the SVG chart and how to regenerate them, from the cells. */
-function writeReport(out: string, cfg: ExperimentConfig, cells: CurveCell[], configPath: string) {
-  const rows = summarize(cells);
-  const splits = cfg.splits ?? 3;
-  const svgName = `${basename(out)}.svg`;
-  const seconds = [...new Set(cells.map((c) => c.strategy))].map((s) => {
-    const mine = cells.filter((c) => c.strategy === s);
-    return `${s} ${formatSeconds(mine.reduce((a, c) => a + c.seconds, 0) / mine.length)}`;
-  });
-  const md = [`# ${cfg.name}`, '', ...(cfg.notes ? [cfg.notes, ''] : []),
-    toMarkdown(rows, `Dice (F1) on ${cfg.testSize ?? 10} held-out images inside the FOV, mean (sd) over ${splits} splits`),
-    toMarkdown(rows, `IoU, mean (sd) over ${splits} splits`, 'iou'),
-    `Mean time per run (training + scoring, 2 threads): ${seconds.join(', ')}.`, '', `![${cfg.name}](${svgName})`, '',
-    `Regenerate: \`node bin/lumen.mjs experiment ${configPath}\` (add \`--report-only\` to rebuild this page from the JSON).`, ''];
-  writeFileSync(`${out}.md`, md.join('\n'));
-  writeFileSync(`${out}.svg`, toSvg(rows, cfg.name));
-  return rows;
+/** How many runs OUT.json lists (0 when there is none or it cannot be read). */
+function resultsWithoutJournal(resultsPath: string): number {
+  try {
+    const cells = JSON.parse(readFileSync(resultsPath, 'utf8')).cells;
+    return Array.isArray(cells) ? cells.length : 0;
+  } catch {
+    return 0;
+  }
 }
 
-/** A bundled name stays a name; anything that looks like a path is relative to the config file. */
-function resolveBundledOrRelative(nameOrPath: string, base: string): string {
-  return /[\\/]|\.(onnx|dwp)$/.test(nameOrPath) ? resolve(base, nameOrPath) : nameOrPath;
+/** The journal's runs of this grid, checked against the config's settings now. */
+function finishedOf(journal: Journal, planned: PlannedCell[], settingsFor: (strategy: string) => RunSettings): Map<string, JournalEntry> {
+  const keys = new Set(planned.map(cellKey));
+  const finished = finishedCells(journal, (k) => keys.has(k));
+  checkSettings(finished.values(), settingsFor, journal.path);
+  return finished;
+}
+
+/** The finished runs as the results list them: in the grid's order, without journal bookkeeping. */
+function inPlanOrder(planned: PlannedCell[], finished: Map<string, JournalEntry>): CurveCell[] {
+  return planned.flatMap((p) => {
+    const e = finished.get(cellKey(p));
+    return e ? [toCurveCell(e)] : [];
+  });
 }

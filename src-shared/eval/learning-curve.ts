@@ -1,10 +1,30 @@
 // Learning-curve experiments, as in the transfer-learning papers: for each random split, train
 // every strategy on the first N labeled units of a shuffled pool and score a fixed held-out set,
 // then report mean (sd) per N and strategy. Pure bookkeeping: how to train and score one cell is
-// passed in, so the same runner serves DRIVE, VesselNN and the unit tests.
+// passed in, so the same runner serves DRIVE, VesselNN and the unit tests. A grid of many hours
+// runs in parts: cells already finished are skipped, and `include` picks this session's share.
 import { seededRandom } from '../nn/params.ts';
+import { LumenError } from '../errors.ts';
 
-export interface CurveCell { split: number; n: number; strategy: string; dice: number; iou: number; seconds: number }
+export interface CurveCell {
+  split: number;
+  n: number;
+  strategy: string;
+  dice: number;
+  iou: number;
+  /** wall time of the whole run: training and scoring */
+  seconds: number;
+  /** training steps run, over all of the strategy's phases */
+  steps?: number;
+  /** the steps its budget allowed, over all phases (more than `steps` when it stopped early or at the cap) */
+  stepsPlanned?: number;
+  /** the held-out labels stopped improving before the budget was spent */
+  stoppedEarly?: boolean;
+  /** training ended at the time cap per run, keeping its best weights so far */
+  capped?: boolean;
+  /** the effort this run trained with (a budget rule may scale it with N) */
+  effort?: number;
+}
 
 export interface CurvePlan {
   units: string[];
@@ -18,7 +38,16 @@ export interface CurvePlan {
 
 export interface CurveSummaryRow { n: number; strategy: string; dice: { mean: number; sd: number }; iou: { mean: number; sd: number }; runs: number }
 
-export type RunCell = (train: string[], test: string[], strategy: string, split: number) => Promise<{ dice: number; iou: number }>;
+/** What one run reports: its scores, and what it knows of its training (steps, early stop, cap). */
+export type CellOutcome = { dice: number; iou: number } & Pick<CurveCell, 'steps' | 'stepsPlanned' | 'stoppedEarly' | 'capped' | 'effort'>;
+
+export type RunCell = (train: string[], test: string[], strategy: string, split: number) => Promise<CellOutcome>;
+
+/** One run of the grid before it is run: which split, N and strategy, and its units. */
+export interface PlannedCell { split: number; n: number; strategy: string; train: string[]; test: string[] }
+
+/** The name of a cell in the grid: the key a journal of finished runs is matched on. */
+export const cellKey = (c: { split: number; n: number; strategy: string }) => `split ${c.split} N=${c.n} ${c.strategy}`;
 
 function shuffle<T>(xs: T[], rand: () => number): T[] {
   const out = [...xs];
@@ -29,10 +58,14 @@ function shuffle<T>(xs: T[], rand: () => number): T[] {
   return out;
 }
 
+/**
+ * One shuffle per split, from the seed alone: a split's units do not depend on the N list or on how
+ * many splits there are, so adding an N, a strategy or a split leaves finished runs valid.
+ */
 export function planSplits(plan: CurvePlan): { train: string[]; test: string[] }[] {
   const maxN = Math.max(...plan.n);
   if (maxN + plan.testSize > plan.units.length) {
-    throw new Error(`${plan.units.length} units cannot hold ${maxN} for training and ${plan.testSize} for testing`);
+    throw new LumenError('bad-input', `${plan.units.length} units cannot hold ${maxN} for training and ${plan.testSize} for testing`);
   }
   const rand = seededRandom(plan.seed ?? 0);
   return Array.from({ length: plan.splits }, () => {
@@ -41,20 +74,34 @@ export function planSplits(plan: CurvePlan): { train: string[]; test: string[] }
   });
 }
 
-export async function runLearningCurve(plan: CurvePlan, runCell: RunCell, onCell?: (c: CurveCell, done: number, total: number) => void): Promise<CurveCell[]> {
-  const splits = planSplits(plan);
+/** Every cell of the grid, in the order they run: split by split, N by N, strategy by strategy. */
+export function planCells(plan: CurvePlan): PlannedCell[] {
+  return planSplits(plan).flatMap((split, s) => plan.n.flatMap((n) => plan.strategies.map((strategy) =>
+    ({ split: s, n, strategy, train: split.train.slice(0, n), test: split.test }))));
+}
+
+export interface RunCurveOptions {
+  /** keys (cellKey) of cells finished earlier: not run again, but counted as done */
+  finished?: ReadonlySet<string>;
+  /** the cells to run in this session (default all); the others are left for a later one */
+  include?: (cell: PlannedCell) => boolean;
+  /** after each run, before the next starts: where a journal records it, so a kill loses at most the running cell */
+  onCell?: (cell: CurveCell, done: number, total: number) => void | Promise<void>;
+}
+
+/** Runs the cells of the plan not finished yet that `include` picks; returns the ones run now. */
+export async function runLearningCurve(plan: CurvePlan, runCell: RunCell, options: RunCurveOptions = {}): Promise<CurveCell[]> {
+  const planned = planCells(plan);
+  const finished = options.finished ?? new Set<string>();
+  let done = planned.filter((c) => finished.has(cellKey(c))).length;
   const cells: CurveCell[] = [];
-  const total = splits.length * plan.n.length * plan.strategies.length;
-  for (const [s, split] of splits.entries()) {
-    for (const n of plan.n) {
-      for (const strategy of plan.strategies) {
-        const t0 = performance.now();
-        const score = await runCell(split.train.slice(0, n), split.test, strategy, s);
-        const cell = { split: s, n, strategy, ...score, seconds: (performance.now() - t0) / 1000 };
-        cells.push(cell);
-        onCell?.(cell, cells.length, total);
-      }
-    }
+  for (const p of planned) {
+    if (finished.has(cellKey(p)) || (options.include && !options.include(p))) continue;
+    const t0 = performance.now();
+    const outcome = await runCell(p.train, p.test, p.strategy, p.split);
+    const cell: CurveCell = { split: p.split, n: p.n, strategy: p.strategy, ...outcome, seconds: (performance.now() - t0) / 1000 };
+    cells.push(cell);
+    await options.onCell?.(cell, ++done, planned.length);
   }
   return cells;
 }
@@ -76,14 +123,18 @@ export function summarize(cells: CurveCell[]): CurveSummaryRow[] {
   return rows;
 }
 
-/** The papers' table: one row per N, one column per strategy, "mean (sd)" Dice. */
-export function toMarkdown(rows: CurveSummaryRow[], title: string, metric: 'dice' | 'iou' = 'dice'): string {
+/**
+ * The papers' table: one row per N, one column per strategy, "mean (sd)" Dice. With
+ * `expectedRuns` (the splits), an entry resting on fewer runs says so: a grid run in parts.
+ */
+export function toMarkdown(rows: CurveSummaryRow[], title: string, metric: 'dice' | 'iou' = 'dice', expectedRuns?: number): string {
   const strategies = [...new Set(rows.map((r) => r.strategy))];
   const ns = [...new Set(rows.map((r) => r.n))];
-  const fmt = (m: { mean: number; sd: number }) => `${m.mean.toFixed(3)} (${m.sd.toFixed(3)})`;
+  const fmt = (m: { mean: number; sd: number }, runs: number) =>
+    `${m.mean.toFixed(3)} (${m.sd.toFixed(3)})${expectedRuns !== undefined && runs < expectedRuns ? `, ${runs} of ${expectedRuns} runs` : ''}`;
   const lines = [`### ${title}`, '', `| N labeled | ${strategies.join(' | ')} |`, `|---|${strategies.map(() => '---').join('|')}|`];
   for (const n of ns) {
-    lines.push(`| ${n} | ${strategies.map((s) => { const r = rows.find((x) => x.n === n && x.strategy === s); return r ? fmt(r[metric]) : '–'; }).join(' | ')} |`);
+    lines.push(`| ${n} | ${strategies.map((s) => { const r = rows.find((x) => x.n === n && x.strategy === s); return r ? fmt(r[metric], r.runs) : '–'; }).join(' | ')} |`);
   }
   return lines.join('\n') + '\n';
 }

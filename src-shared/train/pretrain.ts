@@ -53,7 +53,7 @@ export function synthLabeledVolume(kind: SynthKind, shape: [number, number, numb
   return { shape: [s.shape[0], s.shape[1], s.shape[2]], channels: s.channels, image, labels };
 }
 
-export async function pretrain(recipe: PretrainRecipe, factory: SessionFactory, o: { seed?: number; steps?: number; samples?: number; onStep?: (step: number, steps: number, loss: number) => void; onEval?: (step: number, dice: number) => void } = {}): Promise<ModelFile & { fit: FitResult }> {
+export async function pretrain(recipe: PretrainRecipe, factory: SessionFactory, o: { seed?: number; steps?: number; samples?: number; onStep?: (step: number, steps: number, loss: number) => void; onEval?: (step: number, dice: number) => void; deadline?: number } = {}): Promise<ModelFile & { fit: FitResult }> {
   const seed = o.seed ?? 1;
   const samples = o.samples ?? recipe.samples;
   const pool = Array.from({ length: samples }, (_, i) => synthLabeledVolume(recipe.kind, recipe.sampleShape, seed * 1000 + i));
@@ -61,7 +61,7 @@ export async function pretrain(recipe: PretrainRecipe, factory: SessionFactory, 
   const steps = o.steps ?? recipe.steps;
   const r = await fit(factory, {
     model: recipe.model, train: split.map((s) => s.train), validation: split.map((s) => s.validation), patch: recipe.patch,
-    batch: recipe.batch, steps, lr: 3e-3, seed, augment: { flipZ: recipe.model.dims === 3 }, stopPatience: 8,
+    batch: recipe.batch, steps, lr: 3e-3, seed, augment: { flipZ: recipe.model.dims === 3 }, stopPatience: 8, deadline: o.deadline,
     onStep: (step, loss) => o.onStep?.(step, steps, loss), onEval: o.onEval,
   });
   return {

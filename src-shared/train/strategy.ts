@@ -16,6 +16,12 @@ export interface StrategyContext {
   factory: SessionFactory;
   progress?: (p: StrategyProgress) => void;
   shouldStop?: () => boolean;
+  /**
+   * performance.now() after which every training phase ends at its next step, keeping its best
+   * weights so far (a time cap per run, as `lumen experiment` sets); the report then says
+   * `outOfTime: true`. Prediction phases (pseudo-labels) still run: the model must be complete.
+   */
+  deadline?: number;
 }
 
 export interface StrategyOptions {

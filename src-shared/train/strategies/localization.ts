@@ -55,13 +55,13 @@ export const localizationPretrain: Strategy = async (data, options, ctx) => {
   const pre = await fit(ctx.factory, {
     // one heatmap channel whatever the classes: only the encoder is kept
     model: { ...model, outChannels: 1 }, network: 'heatmap', loss: 'mse', train: sources, patch: patchFor(model, data, is2d ? [1, 128, 128] : [8, 96, 96]),
-    batch: is2d ? 4 : 2, steps, lr: 3e-3, seed: options.seed, augment: { flipZ: !is2d }, shouldStop: ctx.shouldStop,
+    batch: is2d ? 4 : 2, steps, lr: 3e-3, seed: options.seed, augment: { flipZ: !is2d }, shouldStop: ctx.shouldStop, deadline: ctx.deadline,
     onStep: (step, loss) => ctx.progress?.({ phase: 'encoder localization pre-training', step, steps, loss }),
   });
   const encoder = new Map([...pre.params].filter(([name]) => name.startsWith('enc.')));
   const result = await trainOnLabels(data, { model, init: encoder, frozen: ['enc.*'], strategy: 'localization-pretrain' }, options, ctx);
   return {
     model: { ...result.model, provenance: { ...result.model.provenance, localizationSteps: pre.steps, clickUnits: units.length, clicks: units.reduce((n, u) => n + u.points.length, 0) } },
-    report: { ...result.report, localizationSteps: pre.steps, firstLocalizationLoss: pre.history[0]?.loss, lastLocalizationLoss: pre.history.at(-1)?.loss },
+    report: { ...result.report, ...(pre.outOfTime ? { outOfTime: true } : {}), localizationSteps: pre.steps, firstLocalizationLoss: pre.history[0]?.loss, lastLocalizationLoss: pre.history.at(-1)?.loss },
   };
 };

@@ -50,13 +50,13 @@ export const sparse2d: Strategy = async (data, options, ctx) => {
   const n = steps(250, options.effort);
   const r = await fit(ctx.factory, {
     model, train: split.map((s) => s.train), validation: split.map((s) => s.validation), patch: patchFor(model, data, [1, 128, 128]), batch: 4,
-    steps: n, lr: 3e-3, seed: options.seed, augment: { flipZ: false }, shouldStop: ctx.shouldStop,
+    steps: n, lr: 3e-3, seed: options.seed, augment: { flipZ: false }, shouldStop: ctx.shouldStop, deadline: ctx.deadline,
     onStep: (step, loss) => ctx.progress?.({ phase: '2D on labeled slices', step, steps: n, loss }),
     onEval: (step, dice) => ctx.progress?.({ phase: '2D on labeled slices', step, steps: n, validationDice: dice }),
   });
   return {
     model: { config: model, params: r.params, classes, provenance: { strategy: 'sparse-2d', steps: r.steps } },
-    report: { steps2d: r.steps, validationDice2d: r.bestValidationDice, ...(r.bestValidationPerClass ? { validationPerClass2d: r.bestValidationPerClass } : {}) },
+    report: { steps2d: r.steps, validationDice2d: r.bestValidationDice, ...(r.outOfTime ? { outOfTime: true } : {}), ...(r.bestValidationPerClass ? { validationPerClass2d: r.bestValidationPerClass } : {}) },
   };
 };
 
@@ -78,13 +78,13 @@ export const pseudoLabel3d: Strategy = async (data, options, ctx) => {
   const n = steps(300, options.effort);
   const r = await fit(ctx.factory, {
     model, train: split.map((s) => s.train), validation, patch: patchFor(model, data, [8, 96, 96]), batch: 2, steps: n, lr: 3e-3,
-    seed: options.seed, augment: { flipZ: true }, shouldStop: ctx.shouldStop,
+    seed: options.seed, augment: { flipZ: true }, shouldStop: ctx.shouldStop, deadline: ctx.deadline,
     onStep: (step, loss) => ctx.progress?.({ phase: '3D on labels + pseudo-labels', step, steps: n, loss }),
     onEval: (step, dice) => ctx.progress?.({ phase: '3D on labels + pseudo-labels', step, steps: n, validationDice: dice }),
   });
   return {
     model: { config: model, params: r.params, classes, provenance: { strategy: 'pseudo-label', pseudoLabelWeight: PSEUDO_LABEL_WEIGHT, steps2d: first.report.steps2d, steps3d: r.steps } },
-    report: { ...first.report, steps3d: r.steps, validationDice3d: r.bestValidationDice },
+    report: { ...first.report, ...(r.outOfTime ? { outOfTime: true } : {}), steps3d: r.steps, validationDice3d: r.bestValidationDice },
   };
 };
 

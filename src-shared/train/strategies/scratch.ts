@@ -48,14 +48,14 @@ export async function trainOnLabels(data: LabeledVolume[], t: TrainOnLabelsOptio
   const r = await fit(ctx.factory, {
     model, init, frozen: t.frozen, extension: t.extension, train: split.map((s) => s.train), validation: split.map((s) => s.validation),
     patch: patchFor(model, data, is2d ? [1, 128, 128] : [8, 96, 96]), batch: is2d ? 4 : 2, steps, lr: t.lr ?? 3e-3, seed: options.seed,
-    augment: { flipZ: !is2d }, shouldStop: ctx.shouldStop,
+    augment: { flipZ: !is2d }, shouldStop: ctx.shouldStop, deadline: ctx.deadline,
     onStep: (step, loss) => ctx.progress?.({ phase, step, steps, loss }),
     onEval: (step, dice) => ctx.progress?.({ phase, step, steps, validationDice: dice }),
   });
   return {
     model: { config: model, params: r.params, classes, provenance: { strategy: t.strategy, steps: r.steps, frozen: t.frozen ?? [] } },
     report: {
-      steps: r.steps, validationDice: r.bestValidationDice, stoppedEarly: r.stoppedEarly,
+      steps: r.steps, validationDice: r.bestValidationDice, stoppedEarly: r.stoppedEarly, ...(r.outOfTime ? { outOfTime: true } : {}),
       ...(r.bestValidationPerClass ? { validationPerClass: r.bestValidationPerClass } : {}),
     },
   };

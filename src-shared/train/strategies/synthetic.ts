@@ -8,7 +8,7 @@ import { trainOnLabels, defaultModel } from './scratch.ts';
 
 export const syntheticPretrain: Strategy = async (data, options, ctx) => {
   let source = options.pretrained;
-  let pretrainSteps = 0;
+  let pretrainSteps = 0, pretrainOutOfTime = false;
   if (!source) {
     const want = defaultModel(data);
     // recipes make binary models; trainOnLabels gives a multi-class task its own head
@@ -17,13 +17,14 @@ export const syntheticPretrain: Strategy = async (data, options, ctx) => {
     const steps = Math.max(10, Math.round(recipe.steps * 0.3 * (options.effort ?? 1)));
     // an on-the-fly pool of a third of the recipe's samples keeps this step to seconds of generation
     const samples = Math.max(2, Math.round(recipe.samples * Math.min(1, options.effort ?? 1) / 3));
-    const m = await pretrain(recipe, ctx.factory, { seed: options.seed, steps, samples, onStep: (step, total, loss) => ctx.progress?.({ phase: `synthetic pre-training (${recipe.name})`, step, steps: total, loss }) });
+    const m = await pretrain(recipe, ctx.factory, { seed: options.seed, steps, samples, deadline: ctx.deadline, onStep: (step, total, loss) => ctx.progress?.({ phase: `synthetic pre-training (${recipe.name})`, step, steps: total, loss }) });
     source = m;
     pretrainSteps = m.fit.steps;
+    pretrainOutOfTime = m.fit.outOfTime === true;
   }
   const r = await trainOnLabels(data, { model: source.config, init: source.params, strategy: 'synthetic-pretrain', lr: 1e-3, baseSteps: 200 }, options, ctx);
   return {
     model: { ...r.model, provenance: { ...r.model.provenance, pretrainedOn: source.provenance, pretrainSteps } },
-    report: { ...r.report, pretrainSteps },
+    report: { ...r.report, ...(pretrainOutOfTime ? { outOfTime: true } : {}), pretrainSteps },
   };
 };

@@ -1,0 +1,79 @@
+// The JSON config of `lumen experiment`, read and checked before anything trains, and the part of
+// it that decides a run's result: what a journal line is stamped with, so a rerun under changed
+// settings is refused instead of mixing two set-ups in one table.
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { LumenError } from '../../src-shared/errors.ts';
+import type { CurvePlan } from '../../src-shared/eval/learning-curve.ts';
+import type { RunSettings } from '../../src-shared/eval/experiment-journal.ts';
+import { checkBudgetRule, type BudgetRule } from '../../src-shared/eval/training-budget.ts';
+import { STRATEGIES } from '../../src-shared/train/strategies/index.ts';
+import { DRIVE_IDS } from './drive.ts';
+
+export interface ExperimentConfig {
+  name: string;
+  dataset: { kind: 'drive'; root: string };
+  n: number[];
+  strategies: string[];
+  splits?: number;
+  testSize?: number;
+  effort?: number;
+  /** how the effort grows with N (training-budget.ts); default fixed */
+  budget?: BudgetRule;
+  /** seconds of training after which a run ends, keeping its best weights so far */
+  maxSecondsPerRun?: number;
+  /** relative loss weight of vessel voxels (thin structures) */
+  foregroundWeight?: number;
+  seed?: number;
+  /** a paragraph on the set-up, printed above the tables */
+  notes?: string;
+  pretrained?: Record<string, string>;
+  weightPrior?: string;
+  out: string;
+}
+
+export function readExperimentConfig(configPath: string): ExperimentConfig {
+  let cfg: ExperimentConfig;
+  try { cfg = JSON.parse(readFileSync(configPath, 'utf8')); } catch (e) { throw new LumenError('bad-input', `cannot read ${configPath}: ${(e as Error).message}`); }
+  if (cfg.dataset?.kind !== 'drive') throw new LumenError('unsupported', `dataset kind '${cfg.dataset?.kind}' is not supported (supported: drive)`);
+  const bad = (why: string) => new LumenError('bad-input', `${configPath}: ${why}`);
+  if (typeof cfg.out !== 'string' || !cfg.out) throw bad('"out" (where the results go, without extension) is missing');
+  if (!Array.isArray(cfg.n) || !cfg.n.length || !cfg.n.every((n) => Number.isInteger(n) && n >= 1)) throw bad('"n" must be a list of labeled-image counts ≥ 1');
+  if (!Array.isArray(cfg.strategies) || !cfg.strategies.length || !cfg.strategies.every((s) => typeof s === 'string' && s)) throw bad('"strategies" must be a list of strategy names');
+  // checked now, not when its first run comes up hours into the grid
+  const unknown = cfg.strategies.filter((s) => s !== 'auto' && !(s in STRATEGIES));
+  if (unknown.length) throw bad(`unknown strateg${unknown.length > 1 ? 'ies' : 'y'} ${unknown.join(', ')}; choose from: auto, ${Object.keys(STRATEGIES).join(', ')}`);
+  for (const k of ['splits', 'testSize'] as const) {
+    if (cfg[k] !== undefined && !(Number.isInteger(cfg[k]) && cfg[k]! >= 1)) throw bad(`"${k}" must be an integer ≥ 1`);
+  }
+  for (const k of ['effort', 'maxSecondsPerRun', 'foregroundWeight'] as const) {
+    if (cfg[k] !== undefined && !(typeof cfg[k] === 'number' && Number.isFinite(cfg[k]) && cfg[k]! > 0)) throw bad(`"${k}" must be a positive number`);
+  }
+  cfg.budget = checkBudgetRule(cfg.budget);
+  // The results JSON beside the config must not be the config itself: writing it would erase the
+  // set-up (notes, strategies) that the page and a rerun need.
+  if (resolve(dirname(resolve(configPath)), `${cfg.out}.json`) === resolve(configPath)) {
+    throw new LumenError('bad-input', `"out" (${cfg.out}) would overwrite the config ${configPath} with the results: name the results differently`);
+  }
+  return cfg;
+}
+
+export function curvePlan(cfg: ExperimentConfig): CurvePlan {
+  return { units: DRIVE_IDS, n: cfg.n, strategies: cfg.strategies, splits: cfg.splits ?? 3, testSize: cfg.testSize ?? 10, seed: cfg.seed ?? 0 };
+}
+
+/**
+ * What decides the result of a run of `strategy`, given its split, N and training units: the
+ * dataset, the test-set size and seed (they choose the units), the effort and budget rule, the
+ * time cap, the loss weighting, and the pretrained model and weight prior it starts from. Left
+ * out: the name, notes and out path (words), the N list, strategies and split count (the grid:
+ * a split's units depend on the seed alone, see planSplits), other strategies' pretrained models,
+ * the data's folder (moving DRIVE does not change it) and the device.
+ */
+export function resultSettings(cfg: ExperimentConfig, strategy: string, maxSecondsPerRun: number | undefined): RunSettings {
+  return {
+    dataset: cfg.dataset.kind, testSize: cfg.testSize ?? 10, seed: cfg.seed ?? 0, effort: cfg.effort ?? 1, budget: cfg.budget ?? 'fixed',
+    maxSecondsPerRun: maxSecondsPerRun ?? null, foregroundWeight: cfg.foregroundWeight ?? 1,
+    pretrained: cfg.pretrained?.[strategy] ?? null, weightPrior: cfg.weightPrior ?? null,
+  };
+}
