@@ -7,7 +7,7 @@ import { fundus2d, lightSheet, mriAngio, twoPhoton, type FundusOptions, type Lig
 import { neuriteTubes3d, type NeuriteOptions } from './neurites.ts';
 import { drawRandomizedImaging, randomizedImaging } from './randomized-imaging.ts';
 import { Rng, seededRandom } from './rng.ts';
-import { vesselTree2d, vesselTree3d, type RootSpec, type VesselTreeOptions } from './trees.ts';
+import { vesselTree2d, vesselTree3d, type RootSpec, type TubeSample, type VesselTreeOptions } from './trees.ts';
 
 export type SynthKind = 'vessels-2p' | 'vessels-lightsheet' | 'vessels-mra' | 'vessels-random' | 'neurites-lightsheet' | 'nuclei' | 'fundus';
 
@@ -41,6 +41,23 @@ export interface SynthOverrides {
 const relVolume = (shape: Shape3, sp: readonly number[]) => (shape[0] * sp[0]! * shape[1] * sp[1]! * shape[2] * sp[2]!) / (32 * 128 * 128);
 
 /**
+ * A vessel tree and, unless the caller fixed the roots, a bed of `caps` thin roots crossing the
+ * block, merged into one occupancy and label. `bedRadius` is drawn only when a bed is grown (the
+ * draws keep their order, so a seed gives the samples it always gave).
+ */
+function treeWithCapillaryBed(shape: Shape3, g: VesselTreeOptions, caps: number, bedRadius: () => [number, number], overrides: SynthOverrides, rng: Rng): TubeSample {
+  const geo = vesselTree3d(shape, g, rng.rand);
+  if (caps > 0 && !overrides.geometry?.roots) {
+    const bed = vesselTree3d(shape, { ...g, roots: caps, rootRadius: bedRadius(), maxGenerations: rng.int(1, 3) }, rng.rand);
+    for (let i = 0; i < geo.label.length; i++) {
+      if (bed.occupancy[i]! > geo.occupancy[i]!) geo.occupancy[i] = bed.occupancy[i]!;
+      geo.label[i] = geo.label[i]! | bed.label[i]!;
+    }
+  }
+  return geo;
+}
+
+/**
  * One synthetic sample. `shape` is z, y, x; for 'fundus' z must be 1 (e.g. [1, 584, 565]).
  * 2D nuclei: z = 1.
  */
@@ -67,14 +84,7 @@ export function synthSample(kind: SynthKind, shape: Shape3, seed: number, overri
       };
       // the capillary bed: many thin roots crossing the block
       const caps = Math.round(rng.uniform(big ? 0 : 4, 16) * Math.sqrt(rel));
-      const geo = vesselTree3d(shape, g, rand);
-      if (caps > 0 && !overrides.geometry?.roots) {
-        const capBed = vesselTree3d(shape, { ...g, roots: caps, rootRadius: [minR, minR * 1.6], maxGenerations: rng.int(1, 3) }, rand);
-        for (let i = 0; i < geo.label.length; i++) {
-          if (capBed.occupancy[i]! > geo.occupancy[i]!) geo.occupancy[i] = capBed.occupancy[i]!;
-          geo.label[i] = geo.label[i]! | capBed.label[i]!;
-        }
-      }
+      const geo = treeWithCapillaryBed(shape, g, caps, () => [minR, minR * 1.6], overrides, rng);
       const im: TwoPhotonOptions = {
         spacing, depthDecay: rng.uniform(40, 400), psf: [rng.uniform(1, 2.5) / sz, rng.uniform(0.4, 0.9), rng.uniform(0.4, 0.9)],
         photons: rng.logUniform(10, 150), haze: rng.uniform(0.01, 0.1), texture: rng.uniform(0.1, 0.4),
@@ -134,14 +144,7 @@ export function synthSample(kind: SynthKind, shape: Shape3, seed: number, overri
         ...overrides.geometry,
       };
       const caps = Math.round(rng.uniform(trunks ? 0 : 3, 40) * Math.sqrt(rel));
-      const geo = vesselTree3d(shape, g, rand);
-      if (caps > 0 && !overrides.geometry?.roots) {
-        const bed = vesselTree3d(shape, { ...g, roots: caps, rootRadius: [minR, minR * rng.uniform(1, 2)], maxGenerations: rng.int(1, 3) }, rand);
-        for (let i = 0; i < geo.label.length; i++) {
-          if (bed.occupancy[i]! > geo.occupancy[i]!) geo.occupancy[i] = bed.occupancy[i]!;
-          geo.label[i] = geo.label[i]! | bed.label[i]!;
-        }
-      }
+      const geo = treeWithCapillaryBed(shape, g, caps, () => [minR, minR * rng.uniform(1, 2)], overrides, rng);
       const im = drawRandomizedImaging(rng, sz);
       const image = randomizedImaging(geo.occupancy, shape, im, rng);
       return { kind, image, channels: 1, label: geo.label, shape, spacing, params: { geometry: { ...g, capillaryRoots: caps }, imaging: im } };
