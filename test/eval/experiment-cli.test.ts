@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { PROJECT_ROOT, dataPath } from '../shared-data.ts';
 import { parseExperimentResult } from '../../src-shared/eval/experiment-result.ts';
+import { run as experiment } from '../../src-main/commands/experiment.ts';
 
 const LUMEN = resolve(PROJECT_ROOT, 'bin/lumen.mjs');
 const lumen = (...args: string[]) => spawnSync('node', [LUMEN, ...args], { cwd: PROJECT_ROOT, encoding: 'utf8', timeout: 300_000 });
@@ -133,49 +134,36 @@ describe('lumen experiment', () => {
     }
   });
 
-  it('says what is wrong with a config it cannot run', () => {
+  // in-process (the command's own run()): ten refusals, no training, no process start-ups to wait for
+  it('says what is wrong with a config it cannot run', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'lumen-experiment-'));
     try {
       const config = join(dir, 'bad.json');
       writeFileSync(config, JSON.stringify({ name: 'x', dataset: { kind: 'brats', root: '.' }, n: [1], strategies: ['scratch'], out: 'x' }));
-      const r = lumen('experiment', config);
-      expect(r.status).toBe(1);
-      expect(r.stderr).toMatch(/dataset kind 'brats' is not supported/);
-      const none = lumen('experiment', join(dir, 'missing.json'));
-      expect(none.status).toBe(1);
-      expect(none.stderr).toMatch(/cannot read/);
+      await expect(experiment([config])).rejects.toThrow(/dataset kind 'brats' is not supported/);
+      await expect(experiment([join(dir, 'missing.json')])).rejects.toThrow(/cannot read/);
       expect(existsSync(join(dir, 'x.json'))).toBe(false);
       const selfConfig = join(dir, 'same.json');
       const setup = JSON.stringify({ name: 'x', dataset: { kind: 'drive', root: '.' }, n: [1], strategies: ['scratch'], out: 'same' });
       writeFileSync(selfConfig, setup);
-      const same = lumen('experiment', selfConfig);
-      expect(same.status).toBe(1);
-      expect(same.stderr).toMatch(/would overwrite the config/);
+      await expect(experiment([selfConfig])).rejects.toThrow(/would overwrite the config/);
       expect(readFileSync(selfConfig, 'utf8')).toBe(setup);
 
       const good = join(dir, 'good.json');
       writeFileSync(good, JSON.stringify({ name: 'x', dataset: { kind: 'drive', root: '.' }, n: [1, 2], strategies: ['scratch'], splits: 2, out: 'results' }));
-      const only = lumen('experiment', good, '--only', 'n=7');
-      expect(only.status).toBe(1);
-      expect(only.stderr).toMatch(/--only n=7: the config's n values are 1, 2/);
-      const key = lumen('experiment', good, '--only', 'steps=3');
-      expect(key.status).toBe(1);
-      expect(key.stderr).toMatch(/--only takes KEY=V1,V2 with KEY one of split, n, strategy/);
+      await expect(experiment([good, '--only', 'n=7'])).rejects.toThrow(/--only n=7: the config's n values are 1, 2/);
+      await expect(experiment([good, '--only', 'steps=3'])).rejects.toThrow(/--only takes KEY=V1,V2 with KEY one of split, n, strategy/);
       const typo = join(dir, 'typo.json');
       writeFileSync(typo, JSON.stringify({ name: 'x', dataset: { kind: 'drive', root: '.' }, n: [1], strategies: ['scratch', 'scrach'], out: 't' }));
-      expect(lumen('experiment', typo).stderr).toMatch(/unknown strategy scrach; choose from: auto, scratch,/);
+      await expect(experiment([typo])).rejects.toThrow(/unknown strategy scrach; choose from: auto, scratch,/);
       const budget = join(dir, 'budget.json');
       writeFileSync(budget, JSON.stringify({ name: 'x', dataset: { kind: 'drive', root: '.' }, n: [1], strategies: ['scratch'], budget: 'scaled', out: 'b' }));
-      expect(lumen('experiment', budget).stderr).toMatch(/"budget" must be one of fixed, sqrt-n, linear-n/);
-      const nothing = lumen('experiment', good, '--report-only');
-      expect(nothing.status).toBe(1);
-      expect(nothing.stderr).toMatch(/no results to report/);
+      await expect(experiment([budget])).rejects.toThrow(/"budget" must be one of fixed, sqrt-n, linear-n/);
+      await expect(experiment([good, '--report-only'])).rejects.toThrow(/no results to report/);
       // results from before journals (as docs/results/drive-learning-curve.json): a run would replace them, so it is refused
       const earlier = JSON.stringify({ cells: [{ split: 0, n: 1, strategy: 'scratch', dice: 0.7, iou: 0.5, seconds: 60 }] });
       writeFileSync(join(dir, 'results.json'), earlier);
-      const unjournaled = lumen('experiment', good);
-      expect(unjournaled.status).toBe(1);
-      expect(unjournaled.stderr).toMatch(/results\.json holds 1 runs but there is no journal .*results\.runs\.jsonl.*--restart.*--report-only/);
+      await expect(experiment([good])).rejects.toThrow(/results\.json holds 1 runs but there is no journal .*results\.runs\.jsonl.*--restart.*--report-only/);
       expect(readFileSync(join(dir, 'results.json'), 'utf8')).toBe(earlier);
       expect(readdirSync(dir).sort()).toEqual(['bad.json', 'budget.json', 'good.json', 'results.json', 'same.json', 'typo.json']);
     } finally {
