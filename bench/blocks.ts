@@ -10,7 +10,7 @@
 // two tasks' blocks must run in both for the result to equal one pass (window-part.ts). With 64³
 // patches at 25% overlap, a 256-voxel axis has 5 patch positions, and every border between tasks
 // adds one or two; a whole-organ volume has hundreds per task and the floor vanishes.
-// Prints ONE JSON line. Options: --size 256 --tasks 4 (or a list: 1,2,4) --model vessels-3d-2p --repeat 2 --chunks 64
+// Prints ONE JSON line. Options: --size 256 --tasks 4 (or a list: 1,2,4) --model vessels-3d --repeat 2 --chunks 64
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,7 +24,7 @@ import { openVolume, readVolume, writeVolume } from '../src-shared/io/index.ts';
 const args = parseArgs(process.argv.slice(2));
 const size = Number(flag(args, 'size') ?? 256);
 const taskCounts = (flag(args, 'tasks') ?? '4').split(',').map(Number);
-const model = flag(args, 'model') ?? 'vessels-3d-2p';
+const model = flag(args, 'model') ?? 'vessels-3d';
 const repeat = Number(flag(args, 'repeat') ?? 2);
 const chunk = Number(flag(args, 'chunks') ?? 64);
 const LUMEN = fileURLToPath(new URL('../bin/lumen.mjs', import.meta.url));

@@ -70,7 +70,7 @@ describe('lumen CLI', () => {
       ['--min-size', 'big', /--min-size must be an integer ≥ 0, got 'big'/],
     ];
     for (const [key, value, message] of cases) {
-      const r = lumen('predict', '--model', 'vessels-3d-2p', '--image', 'no-such.tif', '--out', 'never.tif', key, value);
+      const r = lumen('predict', '--model', 'vessels-3d', '--image', 'no-such.tif', '--out', 'never.tif', key, value);
       expect(r.status, key).toBe(1);
       expect(r.stderr, key).toMatch(message);
     }

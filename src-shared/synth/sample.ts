@@ -2,7 +2,7 @@
 // cover the real data Lumen targets (radii in voxels, densities, contrast, noise, blur), so a
 // stream of seeds gives varied, exactly labelled training pairs. Same seed → identical sample.
 import { nucleiBlobs2d, nucleiBlobs3d, type BlobOptions } from './blobs.ts';
-import type { Shape3 } from './fields.ts';
+import { gaussianBlur, type Shape3 } from './fields.ts';
 import { fundus2d, lightSheet, mriAngio, twoPhoton, type FundusOptions, type LightSheetOptions, type MriAngioOptions, type TwoPhotonOptions } from './imaging.ts';
 import { neuriteTubes3d, type NeuriteOptions } from './neurites.ts';
 import { drawRandomizedImaging, randomizedImaging } from './randomized-imaging.ts';
@@ -129,7 +129,7 @@ export function synthSample(kind: SynthKind, shape: Shape3, seed: number, overri
       return { kind, image, channels: 1, label: geo.label, shape, spacing, params: { geometry: g, imaging: im } };
     }
     case 'vessels-random': {
-      // any fluorescence vessel stack: trunks from capillary size to a fifth of the field, a
+      // any fluorescence vessel stack: trunks from capillary size to a third of the field, a
       // capillary bed from none to dense, any z anisotropy, through a randomised imaging chain
       const sz = rng.uniform(1, 5);
       const spacing: [number, number, number] = [sz, 1, 1];
@@ -138,7 +138,7 @@ export function synthSample(kind: SynthKind, shape: Shape3, seed: number, overri
       const trunks = rng.chance(0.7);
       const g: VesselTreeOptions = {
         spacing, minRadius: minR, roots: trunks ? rng.int(1, 5) : 0,
-        rootRadius: [Math.max(minR, 3), rng.logUniform(6, Math.max(7, 0.2 * Math.min(Y, X)))],
+        rootRadius: [Math.max(minR, 3), rng.logUniform(6, Math.max(7, 0.35 * Math.min(Y, X)))],
         tortuosity: rng.uniform(0.02, 0.12), planarity: rng.uniform(0, 0.8), maxGenerations: rng.int(2, 7),
         anastomosisProb: rng.uniform(0, 0.6), lengthFactor: [6, 20], minBranchLength: rng.uniform(8, 30), asymmetry: [0.3, 1],
         ...overrides.geometry,
@@ -147,6 +147,11 @@ export function synthSample(kind: SynthKind, shape: Shape3, seed: number, overri
       const geo = treeWithCapillaryBed(shape, g, caps, () => [minR, minR * rng.uniform(1, 2)], overrides, rng);
       const im = drawRandomizedImaging(rng, sz);
       const image = randomizedImaging(geo.occupancy, shape, im, rng);
+      // what an annotator traces is the vessel as it appears, the tube blurred by the PSF, down to
+      // some fraction of its brightness: drawn per sample, since annotators differ in how generously they draw
+      const seen = gaussianBlur(Float32Array.from(geo.occupancy), shape, im.psf);
+      const cut = rng.uniform(0.2, 0.45);
+      for (let i = 0; i < seen.length; i++) if (seen[i]! > cut) geo.label[i] = 1;
       return { kind, image, channels: 1, label: geo.label, shape, spacing, params: { geometry: { ...g, capillaryRoots: caps }, imaging: im } };
     }
     case 'neurites-lightsheet': {

@@ -29,7 +29,7 @@ describe('lumen predict --blocks', () => {
     expect((await lumen(['convert', 'in.tif', 'in.zarr', '--chunks', '4,16,16'], cwd)).code).toBe(0);
     writeVolume(join(cwd, 'other.tif'), makeVolume([d, h, w + 1, 1], 'float32', blobVolume(d, h, w + 1, 4)));
     expect((await lumen(['convert', 'other.tif', 'other.zarr'], cwd)).code).toBe(0);
-    copyFileSync(pretrainedPath('vessels-3d-2p'), join(cwd, 'model.onnx'));
+    copyFileSync(pretrainedPath('vessels-3d'), join(cwd, 'model.onnx'));
   });
   afterAll(() => rmSync(cwd, { recursive: true, force: true }));
 

@@ -69,12 +69,12 @@ describe.skipIf(unavailable !== null)('lumen cluster submit on the local SLURM',
     writeVolume(join(cwd, 'in.tif'), makeVolume([d, h, w, 1], 'uint16', Uint16Array.from(blobs, (v) => Math.max(0, Math.round(1000 + 800 * v))), { spacing: [2, 0.5, 0.5], unit: 'um' }));
     const c = await lumen(['convert', 'in.tif', 'in.zarr', '--chunks', '4,48,48'], { cwd });
     expect(c.code, c.stderr).toBe(0);
-    const single = await lumen(['predict', '--model', 'vessels-3d-2p', '--image', 'in.zarr', '--out', 'single.tif'], { cwd });
+    const single = await lumen(['predict', '--model', 'vessels-3d', '--image', 'in.zarr', '--out', 'single.tif'], { cwd });
     expect(single.code, single.stderr).toBe(0);
   });
   afterAll(async () => { await slurm?.stop(); });
 
-  const submitArgs = (out: string, extra: string[] = [], tasks = 4) => ['cluster', 'submit', '--scheduler', 'slurm', '--model', 'vessels-3d-2p', '--image', 'in.zarr', '--out', out,
+  const submitArgs = (out: string, extra: string[] = [], tasks = 4) => ['cluster', 'submit', '--scheduler', 'slurm', '--model', 'vessels-3d', '--image', 'in.zarr', '--out', out,
     '--tasks', String(tasks), '--poll', '0.5', ...extra];
 
   it('4 array tasks, one killed mid-way (SIGKILL → FAILED) and resubmitted: the result equals one process voxel for voxel; a rerun does nothing', async () => {

@@ -106,7 +106,7 @@ describe('lumen predict with an instance model', () => {
     await refused({ ...job('star3d.onnx', 'img3d.tif', 'x.tif'), options: { flips: true } }, 'bad-input', /--flips/);
     await refused({ ...job('star3d.onnx', 'img3d.tif', 'x.tif'), options: { post: { minSize: 5, threshold: 0.3 } } }, 'bad-input',
       /an instance model writes objects, not a mask: --threshold .*, --min-size do not apply/);
-    await refused({ ...job('star3d.onnx', 'img3d.tif', 'x.tif'), model: { path: pretrainedPath('vessels-3d-2p') }, instances: { nmsThreshold: 0.3 } }, 'bad-input',
+    await refused({ ...job('star3d.onnx', 'img3d.tif', 'x.tif'), model: { path: pretrainedPath('vessels-3d') }, instances: { nmsThreshold: 0.3 } }, 'bad-input',
       /--prob-threshold, --nms-threshold and --candidate-grid apply to instance models/);
     for (const f of ['x.tif', 'x.zarr']) expect(existsSync(tmp.path(f))).toBe(false);
   });
