@@ -6,14 +6,13 @@
 // with the truth in hand (an upper bound for the simplest classical method, for scale).
 // Prints one JSON line. Options: --models a,b (3D models; default every bundled vessels-3d*),
 // --no-drive, --prob-dir DIR (keep the probability maps there).
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { readVolume, writeVolume } from '../src-shared/io/index.ts';
 import { makeVolume } from '../src-shared/volume.ts';
 import { slidingWindowPredict, unetPatchModel } from '../src-shared/infer/index.ts';
 import { importSegmenterOnnx } from '../src-shared/segmenter/model-file.ts';
 import { segmenterPatchModel, segmenterWindow } from '../src-shared/segmenter/patch-model.ts';
-import { readFileSync } from 'node:fs';
 import { planarToVolume } from '../src-shared/train/volume-convert.ts';
 import { createRuntime } from '../src-main/runtime.ts';
 import { listPretrained, loadPretrained, pretrainedPath } from '../src-main/pretrained.ts';
