@@ -13,6 +13,7 @@ import type { Connectivity } from '../../src-shared/infer/postprocess/components
 import { pretrainedPath } from '../pretrained.ts';
 import { readFileSync } from 'node:fs';
 import { readModelMetadata } from '../../src-shared/nn/onnx-io.ts';
+import { predictSelfTrained, type SelfTrainedPost } from '../self-trained-predict.ts';
 
 export const summary = 'segment a volume of any size with a model: lumen predict --model M.onnx --image IMG --out PRED [--prob] [--patch z,y,x] [--overlap 0.25] [--flips] [--min-size N] …';
 
@@ -25,6 +26,10 @@ export const usage = `usage: lumen predict --model MODEL.onnx|NAME --image IMG -
   [--device auto|cpu|cuda|dml|webgpu|coreml] [--threads N]
   [--threshold 0.5] [--out-scale 1|255] [--fill-holes] [--min-size N] [--keep-largest K]
   [--instances] [--connectivity 6|18|26] [--temp-dir DIR]
+  [--self-train]           adapt the model to this volume without labels: its confident voxels
+                           (p > 0.5 structure, p < 0.05 background) train a pixel classifier on
+                           this volume, which labels the rest (for a bundled model used on a new
+                           stack; a binary model, the whole volume in memory, not with --blocks)
   [--blocks init|K/N|finish] [--chunks z,y,x] [--zarr-format 2|3]
                            block-wise, for OME-Zarr in and out (a cluster's array tasks):
                            init prepares OUT.zarr and records the model and settings in it,
@@ -44,7 +49,7 @@ export const usage = `usage: lumen predict --model MODEL.onnx|NAME --image IMG -
   along each ray in voxels). --blocks, --flips and the mask options are refused for it.`;
 
 export async function run(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, ['prob', 'flips', 'fill-holes', 'instances']);
+  const args = parseArgs(argv, ['prob', 'flips', 'fill-holes', 'instances', 'self-train']);
   if (flag(args, 'blocks') !== undefined) return runBlocks(args);
   const modelPath = pretrainedPath(requiredFlag(args, 'model')); // a bundled model's name works too
   const image = requiredFlag(args, 'image');
@@ -66,6 +71,12 @@ export async function run(argv: string[]): Promise<number> {
   };
   if (prob && (post.minSize !== undefined || post.keepLargest !== undefined || post.fillHoles || post.instances)) {
     throw new LumenError('bad-input', 'post-processing (--min-size, --keep-largest, --fill-holes, --instances) applies to labels, not to --prob output');
+  }
+
+  if (flag(args, 'self-train') === 'true') {
+    if (post.instances) throw new LumenError('bad-input', '--self-train adapts a model that segments classes; it does not combine with --instances');
+    refuseInstanceModel(modelPath, '--self-train adapts a model that segments classes; this one finds objects');
+    return runSelfTrained(args, { modelPath, image, out, prob, patch, device, blend, post });
   }
 
   const instanceThresholds = {
@@ -146,12 +157,12 @@ function blendFlag(args: ParsedArgs): 'gaussian' | 'constant' {
 async function runBlocks(args: ParsedArgs): Promise<number> {
   const step = flag(args, 'blocks')!;
   const out = requiredFlag(args, 'out');
-  for (const f of ['fill-holes', 'instances', 'min-size', 'keep-largest', 'temp-dir']) {
+  for (const f of ['fill-holes', 'instances', 'min-size', 'keep-largest', 'temp-dir', 'self-train']) {
     if (flag(args, f) !== undefined) throw new LumenError('bad-input', `--${f} needs the whole volume at once, so it does not combine with --blocks`);
   }
   if (!/\.zarr\/?$/i.test(out)) throw new LumenError('bad-input', `--blocks writes an OME-Zarr folder; name the output *.zarr, not ${out}`);
   if (step === 'init') {
-    refuseInstanceModel(pretrainedPath(requiredFlag(args, 'model')));
+    refuseInstanceModel(pretrainedPath(requiredFlag(args, 'model')), 'an instance model finds objects with one NMS over the whole volume, which --blocks cannot split; predict it without --blocks');
     const zarrFormat = numberFlag(args, 'zarr-format', (x) => x === 2 || x === 3, '2 or 3') as 2 | 3 | undefined;
     const settings = await initBlocks({
       model: pretrainedPath(requiredFlag(args, 'model')), image: requiredFlag(args, 'image'), out,
@@ -188,11 +199,39 @@ async function runBlocks(args: ParsedArgs): Promise<number> {
   return 0;
 }
 
-/** --blocks predicts blocks apart; an instance model's objects need one NMS over the whole volume. */
-function refuseInstanceModel(path: string): void {
+/** --blocks and --self-train refuse instance models with `why`. */
+function refuseInstanceModel(path: string, why: string): void {
   let meta: Record<string, string>;
-  try { meta = readModelMetadata(new Uint8Array(readFileSync(path))); } catch { return; } // initBlocks says what is wrong with it
-  if (meta['lumen.instances']) throw new LumenError('bad-input', 'an instance model finds objects with one NMS over the whole volume, which --blocks cannot split; predict it without --blocks');
+  try { meta = readModelMetadata(new Uint8Array(readFileSync(path))); } catch { return; } // loading the model says what is wrong with it
+  if (meta['lumen.instances']) throw new LumenError('bad-input', why);
+}
+
+/** `--self-train`: the network, then a pixel classifier learned on its confident voxels (self-trained-predict.ts). */
+async function runSelfTrained(args: ParsedArgs, o: { modelPath: string; image: string; out: string; prob: boolean; patch?: [number, number, number]; device: DeviceChoice; blend: 'gaussian' | 'constant';
+  post: SelfTrainedPost & { instances: boolean } }): Promise<number> {
+  let cancel = () => {};
+  const onSignal = () => { process.stderr.write('\ncancelling…\n'); cancel(); };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const { instances: _, ...post } = o.post;
+    const r = await predictSelfTrained({
+      model: o.modelPath, image: o.image, out: o.out, probabilities: o.prob, device: o.device, threads: integerFlag(args, 'threads', 1),
+      window: {
+        patch: o.patch, overlap: numberFlag(args, 'overlap', (x) => x >= 0 && x < 1, 'a fraction from 0 up to (not including) 1'),
+        blend: o.blend, batch: integerFlag(args, 'batch', 1), flips: flag(args, 'flips') === 'true',
+      },
+      post, tempDir: flag(args, 'temp-dir'),
+    }, (c) => { cancel = c; });
+    console.log(JSON.stringify({
+      out: o.out, shape: r.shape, device: r.device, selfTrained: true, pseudoLabels: { structure: r.positives, background: r.negatives },
+      seconds: +(r.seconds.network + r.seconds.selfTraining).toFixed(2), stageSeconds: { network: +r.seconds.network.toFixed(2), selfTraining: +r.seconds.selfTraining.toFixed(2) }, cpuSeconds: cpuSeconds(),
+    }));
+    return 0;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
 }
 
 /** CPU time of this process so far, all threads (what a cluster's accounting would charge). */

@@ -29,6 +29,12 @@ export interface PixelClassifierOptions {
   /** tree depth limit and leaf size (forest.ts defaults) */
   maxDepth?: number;
   minLeaf?: number;
+  /**
+   * sample the classes equally (as far as their voxels go) instead of near the painted
+   * proportions: for labels that are not painted but derived (self-training), whose proportions
+   * carry the deriving model's bias (class-balanced self-training, Zou et al., ECCV 2018)
+   */
+  balanceClasses?: boolean;
 }
 
 export const DEFAULT_TREES = 100;
@@ -64,7 +70,7 @@ export async function trainPixelClassifier(data: LabeledVolume[], options: Pixel
   const F = featureCount(features);
   const seed = options.seed ?? 1;
 
-  const selection = selectSamples(data.map((v) => v.labels), classIndexTable(classes), K, options.maxSamples ?? DEFAULT_MAX_SAMPLES, seed);
+  const selection = selectSamples(data.map((v) => v.labels), classIndexTable(classes), K, options.maxSamples ?? DEFAULT_MAX_SAMPLES, seed, options.balanceClasses ? 1 : undefined);
   const n = selection.kept.reduce((a, b) => a + b, 0);
   const X = new Float32Array(n * F);
   const y = new Uint8Array(n);
