@@ -1,6 +1,9 @@
 // `lumen experiment CONFIG.json`: a learning-curve run (N labeled units × strategies × random
 // splits) written as JSON, a Markdown table and an SVG chart. CONFIG:
-//   { "name": "...", "dataset": { "kind": "drive", "root": "../shared/data/drive" },
+//   { "name": "...", "dataset": { "kind": "drive", "root": "../shared/data/drive" }
+//       or { "kind": "vesselnn", "root": "../shared/data/vesselnn", "stack": "poon2015_BBB_noLeakage" }
+//       (N labeled z-slices of one stack, "testSize" z-slices scored; "pretrained-as-is" runs a
+//       pretrained model with no training),
 //     "n": [1, 2, 5, 10], "strategies": ["scratch", ...], "splits": 3, "testSize": 10,
 //     "effort": 1, "budget": "fixed" | "sqrt-n" | "linear-n", "maxSecondsPerRun": 900,
 //     "foregroundWeight": 1, "pretrained": { "strategy": "model name or file" },
@@ -18,7 +21,8 @@ import {
 } from '../../src-shared/eval/experiment-journal.ts';
 import { createRuntime, type DeviceChoice } from '../runtime.ts';
 import { parseArgs, flag, positiveNumberFlag } from '../args.ts';
-import { curvePlan, readExperimentConfig, resultSettings } from '../experiments/experiment-config.ts';
+import { curvePlan, readExperimentConfig, resultSettings, scoredOn } from '../experiments/experiment-config.ts';
+import { loadVesselnnStack, vesselnnRunCell } from '../experiments/vesselnn-cell.ts';
 import { parseGridFilter } from '../experiments/grid-filter.ts';
 import { driveRunCell } from '../experiments/drive-cell.ts';
 import { writeResults } from '../experiments/experiment-report.ts';
@@ -39,7 +43,11 @@ export const usage = `usage: lumen experiment CONFIG.json [--device auto|cpu|…
   --restart                 start the grid over: the journal is renamed OUT.runs.before-DATE.jsonl, not deleted
   --report-only             rebuild OUT.json, OUT.md and OUT.svg from the journal (or, without one, OUT.md and
                             OUT.svg from OUT.json's runs)
-  config "budget": fixed (default: effort whatever N), sqrt-n (effort × √N) or linear-n (effort × N).`;
+  config "budget": fixed (default: effort whatever N), sqrt-n (effort × √N) or linear-n (effort × N).
+  config "dataset": {"kind": "drive", "root": DIR} (N labeled photographs) or {"kind": "vesselnn",
+  "root": DIR, "stack": NAME} (N labeled z-slices of NAME_image.tif, scored on "testSize" other
+  slices against NAME_labels.tif); strategy "pretrained-as-is" predicts with its "pretrained" model
+  untrained (synthetic only).`;
 
 export async function run(argv: string[]): Promise<number> {
   const args = parseArgs(argv, ['report-only', 'restart']);
@@ -50,11 +58,12 @@ export async function run(argv: string[]): Promise<number> {
   const out = resolve(base, cfg.out);
   const journalPath = journalPathFor(out);
   const maxSecondsPerRun = positiveNumberFlag(args, 'max-seconds-per-run') ?? cfg.maxSecondsPerRun;
-  const plan = curvePlan(cfg);
+  const stack = cfg.dataset.kind === 'vesselnn' ? await loadVesselnnStack(resolve(base, cfg.dataset.root), cfg.dataset.stack) : undefined;
+  const plan = curvePlan(cfg, stack?.image.shape[0]);
   const planned = planCells(plan);
   const settingsFor = (strategy: string) => resultSettings(cfg, strategy, maxSecondsPerRun);
   const warn = (message: string) => process.stderr.write(`lumen experiment: ${message}\n`);
-  const report = (cells: CurveCell[], journaled = true) => writeResults({ out, cfg, configPath, planned, cells, maxSecondsPerRun, journaled });
+  const report = (cells: CurveCell[], journaled = true) => writeResults({ out, cfg, configPath, planned, cells, maxSecondsPerRun, journaled, scoredOn: scoredOn(cfg, plan) });
 
   if (args.flags.has('report-only')) {
     if (args.flags.has('restart')) throw new LumenError('bad-input', '--report-only and --restart do not go together: --report-only runs nothing');
@@ -104,7 +113,8 @@ export async function run(argv: string[]): Promise<number> {
   const started = performance.now();
   let ranNow = 0;
   try {
-    await runLearningCurve(plan, driveRunCell(cfg, base, runtime.factory, maxSecondsPerRun, stop.signal), {
+    const runCell = stack ? vesselnnRunCell(cfg, base, stack, runtime.factory, maxSecondsPerRun, stop.signal) : driveRunCell(cfg, base, runtime.factory, maxSecondsPerRun, stop.signal);
+    await runLearningCurve(plan, runCell, {
       finished: new Set(finished.keys()),
       include: (c) => !stop.signal.aborted && filter.include(c),
       onCell: (cell, done, total) => {

@@ -14,7 +14,7 @@ import { StepTally } from '../../src-shared/train/step-tally.ts';
 import type { SessionFactory } from '../../src-shared/nn/session.ts';
 import { loadPretrained, loadWeightPrior, pretrainedPath } from '../pretrained.ts';
 import { loadDriveCase, type DriveCase } from './drive.ts';
-import type { ExperimentConfig } from './experiment-config.ts';
+import { AS_IS, type ExperimentConfig } from './experiment-config.ts';
 
 export function driveRunCell(cfg: ExperimentConfig, configDir: string, factory: SessionFactory, maxSecondsPerRun: number | undefined, stop: AbortSignal): RunCell {
   const root = resolve(configDir, cfg.dataset.root);
@@ -28,14 +28,18 @@ export function driveRunCell(cfg: ExperimentConfig, configDir: string, factory: 
   for (const name of Object.values(cfg.pretrained ?? {})) pretrainedPath(resolveBundledOrRelative(name, configDir));
 
   return async (train, test, strategyName, split) => {
-    const data = (await Promise.all(train.map(load))).map((c) => c.labeled);
     const pretrainedName = cfg.pretrained?.[strategyName];
     const effort = effortFor(cfg.budget ?? 'fixed', cfg.effort ?? 1, train.length);
-    const options = { effort, foregroundWeight: cfg.foregroundWeight ?? 1, seed: split, weightPrior, pretrained: pretrainedName ? loadPretrained(resolveBundledOrRelative(pretrainedName, configDir)) : undefined };
-    const { run: strategy } = strategyByName(strategyName, data, options);
+    const pretrained = pretrainedName ? loadPretrained(resolveBundledOrRelative(pretrainedName, configDir)) : undefined;
     const steps = new StepTally();
-    const deadline = maxSecondsPerRun === undefined ? undefined : performance.now() + maxSecondsPerRun * 1000;
-    const { model, report } = await strategy(data, options, { factory, deadline, progress: steps.observe, shouldStop: () => stop.aborted });
+    let model = pretrained!, report: Record<string, unknown> = {};
+    if (strategyName !== AS_IS) { // the pretrained model as it is trains nothing: "synthetic only"
+      const data = (await Promise.all(train.map(load))).map((c) => c.labeled);
+      const options = { effort, foregroundWeight: cfg.foregroundWeight ?? 1, seed: split, weightPrior, pretrained };
+      const { run: strategy } = strategyByName(strategyName, data, options);
+      const deadline = maxSecondsPerRun === undefined ? undefined : performance.now() + maxSecondsPerRun * 1000;
+      ({ model, report } = await strategy(data, options, { factory, deadline, progress: steps.observe, shouldStop: () => stop.aborted }));
+    }
     const patchModel = unetPatchModel(factory, model);
     let tp = 0, fp = 0, fn = 0;
     for (const id of test) {

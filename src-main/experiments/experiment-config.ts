@@ -7,12 +7,23 @@ import { LumenError } from '../../src-shared/errors.ts';
 import type { CurvePlan } from '../../src-shared/eval/learning-curve.ts';
 import type { RunSettings } from '../../src-shared/eval/experiment-journal.ts';
 import { checkBudgetRule, type BudgetRule } from '../../src-shared/eval/training-budget.ts';
+import { STRATEGY_NAMES } from '../../src-shared/train/auto/train-segmenter.ts';
 import { STRATEGIES } from '../../src-shared/train/strategies/index.ts';
 import { DRIVE_IDS } from './drive.ts';
 
+/** The config's strategy for a pretrained model used as it is, with no training: "synthetic only". */
+export const AS_IS = 'pretrained-as-is';
+
+/**
+ * DRIVE: the 20 photographs are the units (N labeled images). VesselNN: one stack, whose z-slices
+ * are the units (N labeled slices; scored on the slices no split trains on).
+ */
+export type ExperimentDataset = { kind: 'drive'; root: string } | { kind: 'vesselnn'; root: string; stack: string };
+const DATASET_KINDS = ['drive', 'vesselnn'];
+
 export interface ExperimentConfig {
   name: string;
-  dataset: { kind: 'drive'; root: string };
+  dataset: ExperimentDataset;
   n: number[];
   strategies: string[];
   splits?: number;
@@ -35,14 +46,22 @@ export interface ExperimentConfig {
 export function readExperimentConfig(configPath: string): ExperimentConfig {
   let cfg: ExperimentConfig;
   try { cfg = JSON.parse(readFileSync(configPath, 'utf8')); } catch (e) { throw new LumenError('bad-input', `cannot read ${configPath}: ${(e as Error).message}`); }
-  if (cfg.dataset?.kind !== 'drive') throw new LumenError('unsupported', `dataset kind '${cfg.dataset?.kind}' is not supported (supported: drive)`);
+  if (!DATASET_KINDS.includes(cfg.dataset?.kind)) throw new LumenError('unsupported', `dataset kind '${cfg.dataset?.kind}' is not supported (supported: ${DATASET_KINDS.join(', ')})`);
   const bad = (why: string) => new LumenError('bad-input', `${configPath}: ${why}`);
+  if (cfg.dataset.kind === 'vesselnn') {
+    if (!(typeof cfg.dataset.stack === 'string' && cfg.dataset.stack)) throw bad('a vesselnn dataset names its "stack" (e.g. burgess2014_tgMouse: STACK_image.tif and STACK_labels.tif in "root")');
+    // the scored slices are part of the result: said once, not derived from the N list (which may grow)
+    if (cfg.testSize === undefined) throw bad('a vesselnn dataset needs "testSize": how many z-slices, never trained on, are scored');
+  }
   if (typeof cfg.out !== 'string' || !cfg.out) throw bad('"out" (where the results go, without extension) is missing');
   if (!Array.isArray(cfg.n) || !cfg.n.length || !cfg.n.every((n) => Number.isInteger(n) && n >= 1)) throw bad('"n" must be a list of labeled-image counts ≥ 1');
   if (!Array.isArray(cfg.strategies) || !cfg.strategies.length || !cfg.strategies.every((s) => typeof s === 'string' && s)) throw bad('"strategies" must be a list of strategy names');
   // checked now, not when its first run comes up hours into the grid
-  const unknown = cfg.strategies.filter((s) => s !== 'auto' && !(s in STRATEGIES));
-  if (unknown.length) throw bad(`unknown strateg${unknown.length > 1 ? 'ies' : 'y'} ${unknown.join(', ')}; choose from: auto, ${Object.keys(STRATEGIES).join(', ')}`);
+  // DRIVE runs the network strategies on photographs; a stack runs anything `lumen segment` does
+  const known = [...(cfg.dataset.kind === 'drive' ? ['auto', ...Object.keys(STRATEGIES)] : STRATEGY_NAMES), AS_IS];
+  const unknown = cfg.strategies.filter((s) => !known.includes(s));
+  if (unknown.length) throw bad(`unknown strateg${unknown.length > 1 ? 'ies' : 'y'} ${unknown.join(', ')}; choose from: ${known.join(', ')}`);
+  if (cfg.strategies.includes(AS_IS) && !cfg.pretrained?.[AS_IS]) throw bad(`"${AS_IS}" needs its model in "pretrained" (e.g. "pretrained": { "${AS_IS}": "vessels-3d" })`);
   for (const k of ['splits', 'testSize'] as const) {
     if (cfg[k] !== undefined && !(Number.isInteger(cfg[k]) && cfg[k]! >= 1)) throw bad(`"${k}" must be an integer ≥ 1`);
   }
@@ -58,8 +77,15 @@ export function readExperimentConfig(configPath: string): ExperimentConfig {
   return cfg;
 }
 
-export function curvePlan(cfg: ExperimentConfig): CurvePlan {
-  return { units: DRIVE_IDS, n: cfg.n, strategies: cfg.strategies, splits: cfg.splits ?? 3, testSize: cfg.testSize ?? 10, seed: cfg.seed ?? 0 };
+/** The grid: DRIVE's photographs, or a VesselNN stack's `depth` z-slices (named z0, z1, …). */
+export function curvePlan(cfg: ExperimentConfig, depth?: number): CurvePlan {
+  const units = cfg.dataset.kind === 'drive' ? DRIVE_IDS : Array.from({ length: depth ?? 0 }, (_, z) => `z${z}`);
+  return { units, n: cfg.n, strategies: cfg.strategies, splits: cfg.splits ?? 3, testSize: cfg.testSize ?? 10, seed: cfg.seed ?? 0 };
+}
+
+/** What the scores are over, for the results page. */
+export function scoredOn(cfg: ExperimentConfig, plan: CurvePlan): string {
+  return cfg.dataset.kind === 'drive' ? `${plan.testSize} held-out images inside the FOV` : `${plan.testSize} held-out z-slices of ${cfg.dataset.stack}`;
 }
 
 /**
@@ -72,7 +98,7 @@ export function curvePlan(cfg: ExperimentConfig): CurvePlan {
  */
 export function resultSettings(cfg: ExperimentConfig, strategy: string, maxSecondsPerRun: number | undefined): RunSettings {
   return {
-    dataset: cfg.dataset.kind, testSize: cfg.testSize ?? 10, seed: cfg.seed ?? 0, effort: cfg.effort ?? 1, budget: cfg.budget ?? 'fixed',
+    dataset: cfg.dataset.kind === 'drive' ? 'drive' : `vesselnn:${cfg.dataset.stack}`, testSize: cfg.testSize ?? 10, seed: cfg.seed ?? 0, effort: cfg.effort ?? 1, budget: cfg.budget ?? 'fixed',
     maxSecondsPerRun: maxSecondsPerRun ?? null, foregroundWeight: cfg.foregroundWeight ?? 1,
     pretrained: cfg.pretrained?.[strategy] ?? null, weightPrior: cfg.weightPrior ?? null,
   };

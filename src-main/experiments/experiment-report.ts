@@ -19,6 +19,8 @@ export interface ReportInput {
   /** the finished runs of the plan, in plan order */
   cells: CurveCell[];
   maxSecondsPerRun: number | undefined;
+  /** what the scores are over, e.g. "10 held-out images inside the FOV" */
+  scoredOn: string;
   /** false: the runs come from an OUT.json written before runs were journaled */
   journaled?: boolean;
 }
@@ -48,7 +50,7 @@ function markdown(r: ReportInput, rows: CurveSummaryRow[], progressSentence: str
   return [`# ${cfg.name}`, '', ...(cfg.notes ? [cfg.notes, ''] : []),
     `Runs: ${progressSentence}`, '',
     `Training budget: ${describeBudget(cfg.budget ?? 'fixed', cfg.effort ?? 1, cfg.n)}. ${cappedSentence(cells, r.maxSecondsPerRun)}`, '',
-    toMarkdown(rows, `Dice (F1) on ${cfg.testSize ?? 10} held-out images inside the FOV, mean (sd) over ${splits} splits`, 'dice', splits),
+    toMarkdown(rows, `Dice (F1) on ${r.scoredOn}, mean (sd) over ${splits} splits`, 'dice', splits),
     toMarkdown(rows, `IoU, mean (sd) over ${splits} splits`, 'iou', splits),
     `Mean time per run (training + scoring, 2 threads): ${seconds.join(', ')}.`, '', `![${cfg.name}](${basename(out)}.svg)`, '',
     regenerate(r), ''].join('\n');

@@ -1,0 +1,60 @@
+// `lumen experiment` on a VesselNN-style stack: N whole z-slices labeled from the truth, every
+// strategy `lumen segment` knows (the pixel classifier here, quick) and a pretrained model used as
+// it is, scored on held-out slices; and the refusals of a stack config that cannot run.
+import { describe, it, expect } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeVolume } from '../../src-shared/io/index.ts';
+import { makeVolume } from '../../src-shared/volume.ts';
+import { blobs } from '../classic/synthetic.ts';
+import { run as experiment } from '../../src-main/commands/experiment.ts';
+
+describe('lumen experiment on a VesselNN stack', () => {
+  it('labels N z-slices, scores the held-out ones, runs a pretrained model as it is, and writes the page', { timeout: 300_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lumen-experiment-stack-'));
+    try {
+      const { volume, truth } = blobs([10, 40, 40], 2, 5);
+      await writeVolume(join(dir, 'tiny_image.tif'), makeVolume([10, 40, 40, 1], 'uint16', Uint16Array.from(volume.image, (v) => Math.max(0, Math.round(1000 + 400 * v)))));
+      await writeVolume(join(dir, 'tiny_labels.tif'), makeVolume([10, 40, 40, 1], 'uint8', Uint8Array.from(truth, (t) => (t === 2 ? 255 : 0))));
+      const config = join(dir, 'stack.json');
+      writeFileSync(config, JSON.stringify({
+        name: 'tiny stack', dataset: { kind: 'vesselnn', root: '.', stack: 'tiny' }, n: [1, 2], strategies: ['pixel-classifier', 'pretrained-as-is'],
+        pretrained: { 'pretrained-as-is': 'vessels-3d' }, splits: 2, testSize: 5, out: 'out/stack',
+      }));
+      expect(await experiment([config, '--device', 'cpu'])).toBe(0);
+      const runs = readFileSync(join(dir, 'out/stack.runs.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+      expect(runs).toHaveLength(8);
+      for (const r of runs) {
+        expect(r.train).toHaveLength(r.n);
+        expect(r.train.every((u: string) => /^z\d$/.test(u))).toBe(true);
+        expect(r.settings.dataset).toBe('vesselnn:tiny');
+      }
+      // bright blobs at contrast-to-noise 3: the forest finds them from one labeled slice
+      const forest = runs.filter((r) => r.strategy === 'pixel-classifier');
+      expect(Math.min(...forest.map((r) => r.dice))).toBeGreaterThan(0.8);
+      // the untrained model does not depend on N: the same slices score the same at N=1 and N=2
+      const asIs = runs.filter((r) => r.strategy === 'pretrained-as-is' && r.split === 0);
+      expect(asIs[0].dice).toBe(asIs[1].dice);
+      expect(asIs[0].steps).toBe(0);
+      const page = readFileSync(join(dir, 'out/stack.md'), 'utf8');
+      expect(page).toContain('Dice (F1) on 5 held-out z-slices of tiny, mean (sd) over 2 splits');
+      expect(page).toMatch(/\| 2 \| 0\.\d{3} \(0\.\d{3}\) \| 0\.\d{3} \(0\.\d{3}\) \|/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a stack config without its stack, its test size or the model to run as it is', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lumen-experiment-stack-'));
+    try {
+      const write = (name: string, cfg: object) => { writeFileSync(join(dir, name), JSON.stringify({ name: 'x', n: [1], out: 'o', ...cfg })); return join(dir, name); };
+      await expect(experiment([write('a.json', { dataset: { kind: 'vesselnn', root: '.' }, strategies: ['3d'], testSize: 3 })])).rejects.toThrow(/names its "stack"/);
+      await expect(experiment([write('b.json', { dataset: { kind: 'vesselnn', root: '.', stack: 's' }, strategies: ['3d'] })])).rejects.toThrow(/needs "testSize"/);
+      await expect(experiment([write('c.json', { dataset: { kind: 'vesselnn', root: '.', stack: 's' }, strategies: ['pretrained-as-is'], testSize: 3 })])).rejects.toThrow(/"pretrained-as-is" needs its model in "pretrained"/);
+      await expect(experiment([write('d.json', { dataset: { kind: 'drive', root: '.' }, strategies: ['pixel-classifier'] })])).rejects.toThrow(/unknown strategy pixel-classifier; choose from: auto, scratch/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
