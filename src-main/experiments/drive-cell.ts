@@ -4,7 +4,6 @@
 // runs a part of the grid, or nothing, reads only what it needs. `stop` (Ctrl-C) ends training at
 // its next step and scoring at its next patch, with a LumenError 'cancelled'.
 import { resolve } from 'node:path';
-import type { RunCell } from '../../src-shared/eval/learning-curve.ts';
 import { effortFor } from '../../src-shared/eval/training-budget.ts';
 import { binaryScores } from '../../src-shared/eval/metrics.ts';
 import { slidingWindowPredict, unetPatchModel } from '../../src-shared/infer/index.ts';
@@ -14,7 +13,9 @@ import { StepTally } from '../../src-shared/train/step-tally.ts';
 import type { SessionFactory } from '../../src-shared/nn/session.ts';
 import { loadPretrained, loadWeightPrior, pretrainedPath } from '../pretrained.ts';
 import { loadDriveCase, type DriveCase } from './drive.ts';
-import { AS_IS, type ExperimentConfig } from './experiment-config.ts';
+import { AS_IS, curvePlan, type ExperimentConfig } from './experiment-config.ts';
+import { planSplits, type RunCell } from '../../src-shared/eval/learning-curve.ts';
+import { CLICKS_PER_UNIT, simulateClicks } from '../../src-shared/train/strategies/localization.ts';
 
 export function driveRunCell(cfg: ExperimentConfig, configDir: string, factory: SessionFactory, maxSecondsPerRun: number | undefined, stop: AbortSignal): RunCell {
   const root = resolve(configDir, cfg.dataset.root);
@@ -35,7 +36,9 @@ export function driveRunCell(cfg: ExperimentConfig, configDir: string, factory: 
     let model = pretrained!, report: Record<string, unknown> = {};
     if (strategyName !== AS_IS) { // the pretrained model as it is trains nothing: "synthetic only"
       const data = (await Promise.all(train.map(load))).map((c) => c.labeled);
-      const options = { effort, foregroundWeight: cfg.foregroundWeight ?? 1, seed: split, weightPrior, pretrained };
+      const pointUnits = strategyName === 'localization-pretrain' && cfg.clickImages !== undefined
+        ? simulateClicks((await Promise.all(clickPool(cfg, split).map(load))).map((c) => c.labeled), CLICKS_PER_UNIT, split) : undefined;
+      const options = { effort, foregroundWeight: cfg.foregroundWeight ?? 1, seed: split, weightPrior, pretrained, pointUnits };
       const { run: strategy } = strategyByName(strategyName, data, options);
       const deadline = maxSecondsPerRun === undefined ? undefined : performance.now() + maxSecondsPerRun * 1000;
       ({ model, report } = await strategy(data, options, { factory, deadline, progress: steps.observe, shouldStop: () => stop.aborted }));
@@ -53,6 +56,14 @@ export function driveRunCell(cfg: ExperimentConfig, configDir: string, factory: 
       stoppedEarly: report.stoppedEarly === true, capped: report.outOfTime === true,
     };
   };
+}
+
+/**
+ * The images clicked on in a split (config "clickImages"): the start of its shuffle, so its first
+ * N, the masked images, are among them, and the test images are not.
+ */
+export function clickPool(cfg: ExperimentConfig, split: number): string[] {
+  return planSplits({ ...curvePlan(cfg), n: [cfg.clickImages ?? Math.max(...cfg.n)] })[split]!.train;
 }
 
 /** A bundled name stays a name; anything that looks like a path is relative to the config file. */

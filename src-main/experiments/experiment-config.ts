@@ -40,6 +40,12 @@ export interface ExperimentConfig {
   notes?: string;
   pretrained?: Record<string, string>;
   weightPrior?: string;
+  /**
+   * localization-pretrain as Hu et al. set it up: clicks (simulated: 40 random vessel pixels per
+   * image) on the first `clickImages` images of each split's shuffle, masks on the first N only.
+   * Absent: clicks on the N masked images.
+   */
+  clickImages?: number;
   out: string;
 }
 
@@ -69,6 +75,14 @@ export function readExperimentConfig(configPath: string): ExperimentConfig {
     if (cfg[k] !== undefined && !(typeof cfg[k] === 'number' && Number.isFinite(cfg[k]) && cfg[k]! > 0)) throw bad(`"${k}" must be a positive number`);
   }
   cfg.budget = checkBudgetRule(cfg.budget);
+  if (cfg.clickImages !== undefined) {
+    if (!cfg.strategies.includes('localization-pretrain')) throw bad('"clickImages" is for the localization-pretrain strategy, which the config does not run');
+    if (cfg.dataset.kind !== 'drive') throw bad('"clickImages" (clicks on more images than carry masks) is for DRIVE');
+    const pool = curvePlan(cfg, 0);
+    if (!(Number.isInteger(cfg.clickImages) && cfg.clickImages >= Math.max(...cfg.n) && cfg.clickImages + pool.testSize <= pool.units.length)) {
+      throw bad(`"clickImages" must be a whole number from the largest N (${Math.max(...cfg.n)}) to ${pool.units.length - pool.testSize} (the images not held out for testing)`);
+    }
+  }
   // The results JSON beside the config must not be the config itself: writing it would erase the
   // set-up (notes, strategies) that the page and a rerun need.
   if (resolve(dirname(resolve(configPath)), `${cfg.out}.json`) === resolve(configPath)) {
@@ -101,5 +115,7 @@ export function resultSettings(cfg: ExperimentConfig, strategy: string, maxSecon
     dataset: cfg.dataset.kind === 'drive' ? 'drive' : `vesselnn:${cfg.dataset.stack}`, testSize: cfg.testSize ?? 10, seed: cfg.seed ?? 0, effort: cfg.effort ?? 1, budget: cfg.budget ?? 'fixed',
     maxSecondsPerRun: maxSecondsPerRun ?? null, foregroundWeight: cfg.foregroundWeight ?? 1,
     pretrained: cfg.pretrained?.[strategy] ?? null, weightPrior: cfg.weightPrior ?? null,
+    // only where it changes the run, so journals written before the option keep their fingerprints
+    ...(strategy === 'localization-pretrain' && cfg.clickImages !== undefined ? { clickImages: cfg.clickImages } : {}),
   };
 }

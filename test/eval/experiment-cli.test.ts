@@ -6,6 +6,9 @@ import { spawn, spawnSync } from 'node:child_process';
 import { PROJECT_ROOT, dataPath } from '../shared-data.ts';
 import { parseExperimentResult } from '../../src-shared/eval/experiment-result.ts';
 import { run as experiment } from '../../src-main/commands/experiment.ts';
+import { curvePlan, readExperimentConfig, resultSettings } from '../../src-main/experiments/experiment-config.ts';
+import { clickPool } from '../../src-main/experiments/drive-cell.ts';
+import { planSplits } from '../../src-shared/eval/learning-curve.ts';
 
 const LUMEN = resolve(PROJECT_ROOT, 'bin/lumen.mjs');
 const lumen = (...args: string[]) => spawnSync('node', [LUMEN, ...args], { cwd: PROJECT_ROOT, encoding: 'utf8', timeout: 300_000 });
@@ -129,6 +132,34 @@ describe('lumen experiment', () => {
       const md = readFileSync(join(dir, 'capped.md'), 'utf8');
       expect(md).toContain(`Time cap per run: 1 s of training; 1 of 1 runs reached it and kept their best weights so far: split 0 N=1 scratch (${run.steps} of 300 steps).`);
       expect(md).toContain('Missing: N=1 scratch (split 1).');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('clicks on many images and masks on few: the click pool holds each split\'s masked images and no test image; bad pools are refused', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lumen-experiment-'));
+    try {
+      const base = { name: 'x', dataset: { kind: 'drive', root: '.' }, n: [1, 2], strategies: ['scratch', 'localization-pretrain'], splits: 3, out: 'o' };
+      const cfg = readExperimentConfig((() => { const p = join(dir, 'ok.json'); writeFileSync(p, JSON.stringify({ ...base, clickImages: 6 })); return p; })());
+      const plan = curvePlan(cfg);
+      planSplits(plan).forEach((s, split) => {
+        const pool = clickPool(cfg, split);
+        expect(pool).toHaveLength(6);
+        expect(pool.slice(0, 2)).toEqual(s.train);
+        expect(pool.filter((id) => s.test.includes(id))).toEqual([]);
+      });
+      // only localization runs carry it, so other strategies' journal lines keep their fingerprints
+      expect(resultSettings(cfg, 'localization-pretrain', undefined).clickImages).toBe(6);
+      expect('clickImages' in resultSettings(cfg, 'scratch', undefined)).toBe(false);
+      const refuse = async (extra: object, why: RegExp) => {
+        const p = join(dir, 'bad.json');
+        writeFileSync(p, JSON.stringify({ ...base, ...extra }));
+        await expect(experiment([p])).rejects.toThrow(why);
+      };
+      await refuse({ clickImages: 1 }, /"clickImages" must be a whole number from the largest N \(2\) to 10/);
+      await refuse({ clickImages: 11 }, /"clickImages" must be a whole number/);
+      await refuse({ clickImages: 4, strategies: ['scratch'] }, /for the localization-pretrain strategy/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
