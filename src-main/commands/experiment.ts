@@ -23,6 +23,7 @@ import { createRuntime, type DeviceChoice } from '../runtime.ts';
 import { parseArgs, flag, positiveNumberFlag } from '../args.ts';
 import { curvePlan, readExperimentConfig, resultSettings, scoredOn } from '../experiments/experiment-config.ts';
 import { loadVesselnnStack, vesselnnRunCell } from '../experiments/vesselnn-cell.ts';
+import { readSuite, writeSuitePage, type SuiteConfig } from '../experiments/suite.ts';
 import { parseGridFilter } from '../experiments/grid-filter.ts';
 import { driveRunCell } from '../experiments/drive-cell.ts';
 import { writeResults } from '../experiments/experiment-report.ts';
@@ -47,12 +48,16 @@ export const usage = `usage: lumen experiment CONFIG.json [--device auto|cpu|…
   config "dataset": {"kind": "drive", "root": DIR} (N labeled photographs) or {"kind": "vesselnn",
   "root": DIR, "stack": NAME} (N labeled z-slices of NAME_image.tif, scored on "testSize" other
   slices against NAME_labels.tif); strategy "pretrained-as-is" predicts with its "pretrained" model
-  untrained (synthetic only).`;
+  untrained (synthetic only).
+  A suite config lists "parts" (experiment configs) instead of a dataset: each part runs in turn
+  with the same flags and one page shows every part's Dice table ("columns": the strategies shown).`;
 
 export async function run(argv: string[]): Promise<number> {
   const args = parseArgs(argv, ['report-only', 'restart']);
   const configPath = args.positional[0];
   if (!configPath) throw new LumenError('bad-input', 'usage: lumen experiment CONFIG.json');
+  const suite = readSuite(configPath);
+  if (suite) return runSuite(suite, configPath, argv.filter((a) => a !== configPath), args.flags.has('report-only'));
   const cfg = readExperimentConfig(configPath);
   const base = dirname(resolve(configPath));
   const out = resolve(base, cfg.out);
@@ -143,6 +148,24 @@ export async function run(argv: string[]): Promise<number> {
     out, cells: finished.size, planned: planned.length, ranNow, seconds: +((performance.now() - started) / 1000).toFixed(0),
     summary: report(inPlanOrder(planned, finished)),
   }));
+  return 0;
+}
+
+/** Each part in turn with the same flags, then the suite's page; a part stopped by a signal stops the suite. */
+async function runSuite(suite: SuiteConfig, suitePath: string, flags: string[], reportOnly: boolean): Promise<number> {
+  const base = dirname(resolve(suitePath));
+  for (const part of suite.parts) {
+    process.stderr.write(`lumen experiment: part ${part}\n`);
+    try {
+      const status = await run([resolve(base, part), ...flags]);
+      if (status !== 0) return status;
+    } catch (e) {
+      // --report-only over a part with nothing run yet: the suite's page says so
+      if (!(reportOnly && isLumenError(e, 'bad-input') && /no results to report|holds no run/.test(e.message))) throw e;
+      process.stderr.write(`lumen experiment: ${part} has no finished run yet\n`);
+    }
+  }
+  console.log(JSON.stringify({ out: writeSuitePage(suite, suitePath), parts: suite.parts.length }));
   return 0;
 }
 

@@ -40,6 +40,24 @@ describe('lumen experiment on a VesselNN stack', () => {
       const page = readFileSync(join(dir, 'out/stack.md'), 'utf8');
       expect(page).toContain('Dice (F1) on 5 held-out z-slices of tiny, mean (sd) over 2 splits');
       expect(page).toMatch(/\| 2 \| 0\.\d{3} \(0\.\d{3}\) \| 0\.\d{3} \(0\.\d{3}\) \|/);
+
+      // a suite page over this experiment and a second one: before the second runs, and after
+      writeFileSync(join(dir, 'second.json'), JSON.stringify({
+        name: 'second', dataset: { kind: 'vesselnn', root: '.', stack: 'tiny' }, n: [1], strategies: ['pixel-classifier'], splits: 1, testSize: 5, seed: 7, out: 'out/second',
+      }));
+      const suite = join(dir, 'suite.json');
+      writeFileSync(suite, JSON.stringify({ name: 'both parts', notes: 'Why these two.', parts: ['stack.json', 'second.json'], columns: ['pixel-classifier'], out: 'out/suite' }));
+      expect(await experiment([suite, '--report-only'])).toBe(0);
+      const before = readFileSync(join(dir, 'out/suite.md'), 'utf8');
+      expect(before).toContain('## tiny stack');
+      expect(before).toContain('8 of 8 planned runs finished');
+      expect(before).toMatch(/\| N labeled \| pixel-classifier \|/); // narrowed to the columns
+      expect(before).toContain('## second\n\nNo run has finished yet');
+      expect(await experiment([suite, '--device', 'cpu'])).toBe(0);
+      const after = readFileSync(join(dir, 'out/suite.md'), 'utf8');
+      expect(after).toContain('1 of 1 planned runs finished');
+      expect(after).not.toContain('No run has finished yet');
+      expect(readFileSync(join(dir, 'out/stack.runs.jsonl'), 'utf8').trim().split('\n')).toHaveLength(8); // nothing reran
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
