@@ -10,6 +10,19 @@ export interface OptimizerConfig {
   eps?: number;       // default 1e-8
   momentum?: number;  // sgd, default 0.9
   weightDecay?: number; // adamw: decoupled; sgd: L2; default 0 (adamw 0.01)
+  /**
+   * L2-SP (Li, Grandvalet & Davoine, ICML 2018): the loss gains anchorWeight/2·‖w − w₀‖² for
+   * every parameter with a starting point w₀ here, so fine-tuning on a few labels stays near the
+   * pretrained weights instead of near zero (what plain weight decay pulls toward)
+   */
+  anchor?: { weights: ReadonlyMap<string, Float32Array>; weight: number };
+}
+
+/** The anchor's gradient term for `p` (anchorWeight·(p − w₀)), or undefined where `p` has no anchor. */
+function anchorGradient(g: Graph, p: Value, cfg: OptimizerConfig): Value | undefined {
+  const w0 = cfg.anchor?.weights.get(p.name);
+  if (!w0 || !cfg.anchor!.weight || w0.length !== p.shape.reduce((a, b) => a * b, 1)) return undefined;
+  return op.mul(g, op.sub(g, p, g.constant(w0, p.shape, `${p.name}.anchor`)), g.scalar(cfg.anchor!.weight));
 }
 
 export interface OptimizerGraph {
@@ -37,6 +50,8 @@ export function buildOptimizer(g: Graph, params: Value[], grads: Map<string, Val
     for (const p of params) {
       let grad = grads.get(p.name)!;
       if (wd) grad = op.add(g, grad, op.mul(g, p, c(wd)));
+      const toAnchor = anchorGradient(g, p, cfg);
+      if (toAnchor) grad = op.add(g, grad, toAnchor);
       const vel = g.input(`${p.name}.velocity`, p.shape);
       const newVel = op.add(g, op.mul(g, vel, c(mu)), grad);
       newParams.set(p.name, op.sub(g, p, op.mul(g, newVel, lr)));
@@ -51,6 +66,8 @@ export function buildOptimizer(g: Graph, params: Value[], grads: Map<string, Val
   for (const p of params) {
     let grad = grads.get(p.name)!;
     if (cfg.kind === 'adam' && wd) grad = op.add(g, grad, op.mul(g, p, c(wd)));
+    const toAnchor = anchorGradient(g, p, cfg);
+    if (toAnchor) grad = op.add(g, grad, toAnchor);
     const m = g.input(`${p.name}.adam_m`, p.shape);
     const v = g.input(`${p.name}.adam_v`, p.shape);
     const newM = op.add(g, op.mul(g, m, c(b1)), op.mul(g, grad, c(1 - b1)));

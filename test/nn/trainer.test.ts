@@ -27,6 +27,7 @@ describe('optimizers as graph nodes', () => {
     let state: Float32Array[] = opt.state[0]!.inputs.map(() => new Float32Array(4));
     const ref = { p: Float64Array.from(pv), m: new Float64Array(4), v: new Float64Array(4) };
     const b1 = cfg.beta1 ?? 0.9, b2 = cfg.beta2 ?? 0.999, mu = cfg.momentum ?? 0.9, wd = cfg.weightDecay ?? (cfg.kind === 'adamw' ? 0.01 : 0);
+    const w0 = cfg.anchor?.weights.get('p'), aw = cfg.anchor?.weight ?? 0;
     for (let t = 1; t <= steps; t++) {
       const scalars = stepScalars(cfg, lr, t);
       const feeds: Record<string, Tensor> = { p: new Tensor('float32', pv, [4]) };
@@ -37,6 +38,7 @@ describe('optimizers as graph nodes', () => {
       state = opt.state[0]!.outputs.map((o) => out[o.name]!.data as Float32Array);
       for (let i = 0; i < 4; i++) {
         let grad = c[i]! + ref.p[i]!;
+        if (w0) grad += aw * (ref.p[i]! - w0[i]!); // L2-SP: the pull back to the starting weights
         if (cfg.kind === 'sgd') {
           grad += wd * ref.p[i]!;
           ref.m[i] = mu * ref.m[i]! + grad;
@@ -54,8 +56,10 @@ describe('optimizers as graph nodes', () => {
     await session.release();
     return { got: pv, want: ref.p };
   }
-  for (const cfg of [{ kind: 'sgd', momentum: 0.9 }, { kind: 'sgd', momentum: 0.5, weightDecay: 0.1 }, { kind: 'adam' }, { kind: 'adamw', weightDecay: 0.1 }] as OptimizerConfig[]) {
-    it(`${cfg.kind} ${JSON.stringify(cfg)} matches the reference update over 5 steps`, async () => {
+  const anchor = { weights: new Map([['p', Float32Array.from([4, -3, 2, 1])]]), weight: 0.7 };
+  for (const cfg of [{ kind: 'sgd', momentum: 0.9 }, { kind: 'sgd', momentum: 0.5, weightDecay: 0.1 }, { kind: 'adam' }, { kind: 'adamw', weightDecay: 0.1 },
+    { kind: 'sgd', momentum: 0.9, anchor }, { kind: 'adam', anchor }] as OptimizerConfig[]) {
+    it(`${cfg.kind} ${JSON.stringify({ ...cfg, anchor: cfg.anchor && 'L2-SP' })} matches the reference update over 5 steps`, async () => {
       const { got, want } = await run(cfg, 0.05, 5);
       for (let i = 0; i < 4; i++) expect(got[i]).toBeCloseTo(want[i]!, 4);
     });

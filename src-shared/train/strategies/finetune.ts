@@ -24,6 +24,17 @@ export const finetune: Strategy = (data, options, ctx) => {
   return trainOnLabels(data, { model: p.config, init: p.params, strategy: 'finetune', lr: 1e-3, baseSteps: 200 }, options, ctx);
 };
 
+/**
+ * Fine-tuning with L2-SP (Li et al., ICML 2018): every pretrained weight is pulled back toward its
+ * starting value (α = 0.1, the paper's default for the pretrained layers), so a few labeled slices
+ * adapt the model without walking it far from what synthetic pre-training taught.
+ */
+export const L2SP_WEIGHT = 0.1;
+export const finetuneL2sp: Strategy = (data, options, ctx) => {
+  const p = requirePretrained(options, 'finetune-l2sp');
+  return trainOnLabels(data, { model: p.config, init: p.params, strategy: 'finetune-l2sp', lr: 1e-3, baseSteps: 200, anchorWeight: L2SP_WEIGHT }, options, ctx);
+};
+
 export const finetuneFrozenMiddle: Strategy = (data, options, ctx) => {
   const p = requirePretrained(options, 'finetune-frozen-middle');
   return trainOnLabels(data, { model: p.config, init: p.params, frozen: middlePatterns(p.config.channels.length), strategy: 'finetune-frozen-middle', lr: 1e-3, baseSteps: 200 }, options, ctx);

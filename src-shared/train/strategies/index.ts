@@ -3,7 +3,7 @@ import { LumenError } from '../../errors.ts';
 import { isSparseSlices, type LabeledVolume } from '../dataset.ts';
 import type { Strategy, StrategyOptions } from '../strategy.ts';
 import { scratch } from './scratch.ts';
-import { finetune, finetuneFrozenMiddle, frozenEncoder } from './finetune.ts';
+import { finetune, finetuneFrozenMiddle, finetuneL2sp, frozenEncoder } from './finetune.ts';
 import { sparse2d, pseudoLabel3d } from './pseudo-label.ts';
 import { localizationPretrain } from './localization.ts';
 import { deepWeightPrior } from './dwp.ts';
@@ -12,6 +12,7 @@ import { syntheticPretrain } from './synthetic.ts';
 export const STRATEGIES: Record<string, Strategy> = {
   scratch,
   finetune,
+  'finetune-l2sp': finetuneL2sp,
   'finetune-frozen-middle': finetuneFrozenMiddle,
   'frozen-encoder': frozenEncoder,
   'sparse-2d': sparse2d,

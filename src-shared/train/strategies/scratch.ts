@@ -36,6 +36,8 @@ export interface TrainOnLabelsOptions {
   baseSteps?: number;
   lr?: number;
   extension?: TrainerExtension;
+  /** L2-SP: pull the weights toward `init` with this weight (optim.ts) */
+  anchorWeight?: number;
 }
 
 export async function trainOnLabels(data: LabeledVolume[], t: TrainOnLabelsOptions, options: StrategyOptions, ctx: StrategyContext): Promise<StrategyResult> {
@@ -49,6 +51,7 @@ export async function trainOnLabels(data: LabeledVolume[], t: TrainOnLabelsOptio
     model, init, frozen: t.frozen, extension: t.extension, train: split.map((s) => s.train), validation: split.map((s) => s.validation),
     patch: patchFor(model, data, is2d ? [1, 128, 128] : [8, 96, 96]), batch: is2d ? 4 : 2, steps, lr: t.lr ?? 3e-3, seed: options.seed,
     augment: { flipZ: !is2d }, shouldStop: ctx.shouldStop, deadline: ctx.deadline,
+    ...(t.anchorWeight && init ? { optimizer: { kind: 'adam' as const, anchor: { weights: init, weight: t.anchorWeight } } } : {}),
     onStep: (step, loss) => ctx.progress?.({ phase, step, steps, loss }),
     onEval: (step, dice) => ctx.progress?.({ phase, step, steps, validationDice: dice }),
   });
