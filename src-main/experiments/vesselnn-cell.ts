@@ -1,7 +1,8 @@
 // One run of a VesselNN curve: N z-slices of one two-photon stack are labeled from its truth
 // (background 1, vessel 2) and the rest left unlabeled, as a user paints whole slices; the strategy
 // trains as `lumen segment --strategy S` does (auto and its candidates included), or, for
-// `pretrained-as-is`, the pretrained model predicts with no training at all. Scored by Dice over
+// `pretrained-as-is`, the pretrained model predicts with no training at all (`pretrained-self-trained`:
+// then adapts to the stack with no labels, as `lumen predict --self-train`). Scored by Dice over
 // the test slices (threshold 0.5). The stack loads once per session.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -20,7 +21,8 @@ import { predictSegmenter } from '../../src-shared/segmenter/predict.ts';
 import type { SessionFactory } from '../../src-shared/nn/session.ts';
 import { loadPretrained, pretrainedPath } from '../pretrained.ts';
 import { resolveBundledOrRelative } from './drive-cell.ts';
-import { AS_IS, type ExperimentConfig } from './experiment-config.ts';
+import { SELF_TRAINED, UNTRAINED, type ExperimentConfig } from './experiment-config.ts';
+import { selfTrain } from '../../src-shared/classic/self-train.ts';
 
 export interface VesselnnStack { name: string; image: Omit<LabeledVolume, 'labels'>; truth: Uint8Array }
 
@@ -52,9 +54,10 @@ export function vesselnnRunCell(cfg: ExperimentConfig, configDir: string, stack:
     const steps = new StepTally();
     let prob: Float32Array;
     let stoppedEarly = false, capped = false;
-    if (strategyName === AS_IS) {
+    if (UNTRAINED.includes(strategyName)) {
       const { segmenter } = importSegmenterOnnx(new Uint8Array(readFileSync(pretrainedPath(resolveBundledOrRelative(pretrainedName!, configDir)))));
       prob = await predictSegmenter(factory, segmenter, stack.image.image, stack.image.shape, stack.image.channels);
+      if (strategyName === SELF_TRAINED) prob = (await selfTrain(factory, stack.image, prob, { seed: split + 1 })).prob;
     } else {
       const labels = new Uint8Array(D * plane);
       for (const z of train.map(sliceOf)) for (let i = z * plane; i < (z + 1) * plane; i++) labels[i] = stack.truth[i]! + 1;

@@ -11,7 +11,7 @@ import { blobs } from '../classic/synthetic.ts';
 import { run as experiment } from '../../src-main/commands/experiment.ts';
 
 describe('lumen experiment on a VesselNN stack', () => {
-  it('labels N z-slices, scores the held-out ones, runs a pretrained model as it is, and writes the page', { timeout: 300_000 }, async () => {
+  it('labels N z-slices, scores the held-out ones, runs a pretrained model as it is and self-trained, and writes the page', { timeout: 300_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'lumen-experiment-stack-'));
     try {
       const { volume, truth } = blobs([10, 40, 40], 2, 5);
@@ -19,12 +19,12 @@ describe('lumen experiment on a VesselNN stack', () => {
       await writeVolume(join(dir, 'tiny_labels.tif'), makeVolume([10, 40, 40, 1], 'uint8', Uint8Array.from(truth, (t) => (t === 2 ? 255 : 0))));
       const config = join(dir, 'stack.json');
       writeFileSync(config, JSON.stringify({
-        name: 'tiny stack', dataset: { kind: 'vesselnn', root: '.', stack: 'tiny' }, n: [1, 2], strategies: ['pixel-classifier', 'pretrained-as-is'],
-        pretrained: { 'pretrained-as-is': 'vessels-3d' }, splits: 2, testSize: 5, out: 'out/stack',
+        name: 'tiny stack', dataset: { kind: 'vesselnn', root: '.', stack: 'tiny' }, n: [1, 2], strategies: ['pixel-classifier', 'pretrained-as-is', 'pretrained-self-trained'],
+        pretrained: { 'pretrained-as-is': 'vessels-3d', 'pretrained-self-trained': 'vessels-3d' }, splits: 2, testSize: 5, out: 'out/stack',
       }));
       expect(await experiment([config, '--device', 'cpu'])).toBe(0);
       const runs = readFileSync(join(dir, 'out/stack.runs.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-      expect(runs).toHaveLength(8);
+      expect(runs).toHaveLength(12);
       for (const r of runs) {
         expect(r.train).toHaveLength(r.n);
         expect(r.train.every((u: string) => /^z\d$/.test(u))).toBe(true);
@@ -37,6 +37,10 @@ describe('lumen experiment on a VesselNN stack', () => {
       const asIs = runs.filter((r) => r.strategy === 'pretrained-as-is' && r.split === 0);
       expect(asIs[0].dice).toBe(asIs[1].dice);
       expect(asIs[0].steps).toBe(0);
+      // adapted to the stack without labels: a different segmentation of the same slices
+      const adapted = runs.find((r) => r.strategy === 'pretrained-self-trained' && r.split === 0 && r.n === 1);
+      expect(adapted.dice).toBeGreaterThan(0);
+      expect(adapted.dice).not.toBe(asIs[0].dice);
       const page = readFileSync(join(dir, 'out/stack.md'), 'utf8');
       expect(page).toContain('Dice (F1) on 5 held-out z-slices of tiny, mean (sd) over 2 splits');
       expect(page).toMatch(/\| 2 \| 0\.\d{3} \(0\.\d{3}\) \| 0\.\d{3} \(0\.\d{3}\) \|/);
@@ -50,14 +54,14 @@ describe('lumen experiment on a VesselNN stack', () => {
       expect(await experiment([suite, '--report-only'])).toBe(0);
       const before = readFileSync(join(dir, 'out/suite.md'), 'utf8');
       expect(before).toContain('## tiny stack');
-      expect(before).toContain('8 of 8 planned runs finished');
+      expect(before).toContain('12 of 12 planned runs finished');
       expect(before).toMatch(/\| N labeled \| pixel-classifier \|/); // narrowed to the columns
       expect(before).toContain('## second\n\nNo run has finished yet');
       expect(await experiment([suite, '--device', 'cpu'])).toBe(0);
       const after = readFileSync(join(dir, 'out/suite.md'), 'utf8');
       expect(after).toContain('1 of 1 planned runs finished');
       expect(after).not.toContain('No run has finished yet');
-      expect(readFileSync(join(dir, 'out/stack.runs.jsonl'), 'utf8').trim().split('\n')).toHaveLength(8); // nothing reran
+      expect(readFileSync(join(dir, 'out/stack.runs.jsonl'), 'utf8').trim().split('\n')).toHaveLength(12); // nothing reran
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
