@@ -13,7 +13,8 @@ import { StepTally } from '../../src-shared/train/step-tally.ts';
 import type { SessionFactory } from '../../src-shared/nn/session.ts';
 import { loadPretrained, loadWeightPrior, pretrainedPath } from '../pretrained.ts';
 import { loadDriveCase, type DriveCase } from './drive.ts';
-import { AS_IS, curvePlan, type ExperimentConfig } from './experiment-config.ts';
+import { SELF_TRAINED, UNTRAINED, curvePlan, type ExperimentConfig } from './experiment-config.ts';
+import { selfTrain } from '../../src-shared/classic/self-train.ts';
 import { planSplits, type RunCell } from '../../src-shared/eval/learning-curve.ts';
 import { CLICKS_PER_UNIT, simulateClicks } from '../../src-shared/train/strategies/localization.ts';
 
@@ -34,7 +35,7 @@ export function driveRunCell(cfg: ExperimentConfig, configDir: string, factory: 
     const pretrained = pretrainedName ? loadPretrained(resolveBundledOrRelative(pretrainedName, configDir)) : undefined;
     const steps = new StepTally();
     let model = pretrained!, report: Record<string, unknown> = {};
-    if (strategyName !== AS_IS) { // the pretrained model as it is trains nothing: "synthetic only"
+    if (!UNTRAINED.includes(strategyName)) { // the pretrained model as it is trains nothing: "synthetic only"
       const data = (await Promise.all(train.map(load))).map((c) => c.labeled);
       const pointUnits = strategyName === 'localization-pretrain' && cfg.clickImages !== undefined
         ? simulateClicks((await Promise.all(clickPool(cfg, split).map(load))).map((c) => c.labeled), CLICKS_PER_UNIT, split) : undefined;
@@ -47,8 +48,10 @@ export function driveRunCell(cfg: ExperimentConfig, configDir: string, factory: 
     let tp = 0, fp = 0, fn = 0;
     for (const id of test) {
       const c = await load(id);
-      const prob = await slidingWindowPredict(patchModel, planarToVolume(c.labeled.image, c.labeled.shape, c.labeled.channels), { patch: [1, 256, 256], normalize: 'none', signal: stop });
-      const s = binaryScores(Uint8Array.from(prob.data as Float32Array, (p) => (p > 0.5 ? 1 : 0)), c.truth, c.fov);
+      let prob = (await slidingWindowPredict(patchModel, planarToVolume(c.labeled.image, c.labeled.shape, c.labeled.channels), { patch: [1, 256, 256], normalize: 'none', signal: stop })).data as Float32Array;
+      // adapted to each photograph without labels, inside its FOV (the black outside is no background to learn)
+      if (strategyName === SELF_TRAINED) prob = (await selfTrain(factory, c.labeled, Float32Array.from(prob, (p, i) => (c.fov[i] ? p : Number.NaN)), { seed: split + 1 })).prob;
+      const s = binaryScores(Uint8Array.from(prob, (p) => (p > 0.5 ? 1 : 0)), c.truth, c.fov);
       tp += s.confusion.tp; fp += s.confusion.fp; fn += s.confusion.fn;
     }
     return {

@@ -13,7 +13,7 @@ import { DRIVE_IDS } from './drive.ts';
 
 /** The config's strategy for a pretrained model used as it is, with no training: "synthetic only". */
 export const AS_IS = 'pretrained-as-is';
-/** The same model adapted to the stack without labels (`lumen predict --self-train`); stacks only. */
+/** The same model adapted to each stack or photograph without labels (`lumen predict --self-train`). */
 export const SELF_TRAINED = 'pretrained-self-trained';
 /** Strategies that train nothing on the labels: their model is the config's "pretrained" one. */
 export const UNTRAINED = [AS_IS, SELF_TRAINED];
@@ -68,7 +68,7 @@ export function readExperimentConfig(configPath: string): ExperimentConfig {
   if (!Array.isArray(cfg.strategies) || !cfg.strategies.length || !cfg.strategies.every((s) => typeof s === 'string' && s)) throw bad('"strategies" must be a list of strategy names');
   // checked now, not when its first run comes up hours into the grid
   // DRIVE runs the network strategies on photographs; a stack runs anything `lumen segment` does
-  const known = cfg.dataset.kind === 'drive' ? ['auto', ...Object.keys(STRATEGIES), AS_IS] : [...STRATEGY_NAMES, ...UNTRAINED];
+  const known = [...(cfg.dataset.kind === 'drive' ? ['auto', ...Object.keys(STRATEGIES)] : STRATEGY_NAMES), ...UNTRAINED];
   const unknown = cfg.strategies.filter((s) => !known.includes(s));
   if (unknown.length) throw bad(`unknown strateg${unknown.length > 1 ? 'ies' : 'y'} ${unknown.join(', ')}; choose from: ${known.join(', ')}`);
   for (const u of UNTRAINED) {

@@ -137,6 +137,24 @@ describe('lumen experiment', () => {
     }
   });
 
+  it('DRIVE synthetic only: the bundled fundus model as it is and adapted to each photograph, neither trained on the labels', { timeout: 300_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lumen-experiment-'));
+    try {
+      const config = join(dir, 'as-is.json');
+      writeFileSync(config, JSON.stringify({
+        name: 'as is', dataset: { kind: 'drive', root: dataPath('drive') }, n: [1], strategies: ['pretrained-as-is', 'pretrained-self-trained'], splits: 1, testSize: 1,
+        pretrained: { 'pretrained-as-is': 'vessels-2d-fundus', 'pretrained-self-trained': 'vessels-2d-fundus' }, out: 'results/as-is',
+      }));
+      expect(await experiment([config, '--device', 'cpu'])).toBe(0);
+      const [asIs, adapted] = journalLines(join(dir, 'results/as-is.runs.jsonl'));
+      expect([asIs.strategy, adapted.strategy]).toEqual(['pretrained-as-is', 'pretrained-self-trained']);
+      for (const r of [asIs, adapted]) { expect(r.steps).toBe(0); expect(r.dice).toBeGreaterThan(0.4); }
+      expect(adapted.dice).not.toBe(asIs.dice);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('clicks on many images and masks on few: the click pool holds each split\'s masked images and no test image; bad pools are refused', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'lumen-experiment-'));
     try {
