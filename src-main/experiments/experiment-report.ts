@@ -36,7 +36,7 @@ export function writeResults(r: ReportInput): CurveSummaryRow[] {
     }, null, 2));
   }
   writeFileSync(`${r.out}.md`, markdown(r, rows, progress.sentence));
-  writeFileSync(`${r.out}.svg`, toSvg(rows, r.cfg.name));
+  writeFileSync(`${r.out}.svg`, toSvg(rows, r.cfg.name, r.cfg.dataset.kind === 'vesselnn' ? 'labeled z-slices (N)' : undefined));
   return rows;
 }
 

@@ -140,7 +140,7 @@ export function toMarkdown(rows: CurveSummaryRow[], title: string, metric: 'dice
 }
 
 /** A small self-contained SVG line chart: mean Dice vs N (log-spaced x), ±1 sd bars, one line per strategy. */
-export function toSvg(rows: CurveSummaryRow[], title: string): string {
+export function toSvg(rows: CurveSummaryRow[], title: string, xLabel = 'labeled images (N)'): string {
   const strategies = [...new Set(rows.map((r) => r.strategy))];
   const ns = [...new Set(rows.map((r) => r.n))].sort((a, b) => a - b);
   const [W, H, L, R, T, B] = [640, 400, 60, 170, 40, 50];
@@ -152,7 +152,7 @@ export function toSvg(rows: CurveSummaryRow[], title: string): string {
   const parts = [`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="12">`,
     `<rect width="${W}" height="${H}" fill="white"/>`, `<text x="${W / 2}" y="22" text-anchor="middle" font-size="15">${escapeXml(title)}</text>`,
     `<line x1="${L}" y1="${H - B}" x2="${W - R}" y2="${H - B}" stroke="black"/>`, `<line x1="${L}" y1="${T}" x2="${L}" y2="${H - B}" stroke="black"/>`,
-    `<text x="${(L + W - R) / 2}" y="${H - 12}" text-anchor="middle">labeled images (N)</text>`,
+    `<text x="${(L + W - R) / 2}" y="${H - 12}" text-anchor="middle">${escapeXml(xLabel)}</text>`,
     `<text transform="translate(16 ${(T + H - B) / 2}) rotate(-90)" text-anchor="middle">Dice (mean ± sd)</text>`];
   for (let k = 0; k <= 5; k++) {
     const v = y0 + ((y1 - y0) * k) / 5;
