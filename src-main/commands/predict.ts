@@ -96,10 +96,8 @@ export async function run(argv: string[]): Promise<number> {
     options: {
       output: prob ? 'probabilities' : 'labels',
       patch,
-      overlap: numberFlag(args, 'overlap', (x) => x >= 0 && x < 1, 'a fraction from 0 up to (not including) 1'),
+      ...slidingWindowFlags(args),
       blend,
-      batch: integerFlag(args, 'batch', 1),
-      flips: flag(args, 'flips') === 'true',
       post,
       tempDir: flag(args, 'temp-dir'),
     },
@@ -147,6 +145,15 @@ function deviceFlag(args: ParsedArgs): DeviceChoice {
   return device;
 }
 
+/** --overlap, --batch and --flips, as every way of predicting reads them. */
+function slidingWindowFlags(args: ParsedArgs): { overlap?: number; batch?: number; flips: boolean } {
+  return {
+    overlap: numberFlag(args, 'overlap', (x) => x >= 0 && x < 1, 'a fraction from 0 up to (not including) 1'),
+    batch: integerFlag(args, 'batch', 1),
+    flips: flag(args, 'flips') === 'true',
+  };
+}
+
 function blendFlag(args: ParsedArgs): 'gaussian' | 'constant' {
   const blend = flag(args, 'blend') ?? 'gaussian';
   if (blend !== 'gaussian' && blend !== 'constant') throw new LumenError('bad-input', '--blend must be gaussian or constant');
@@ -173,8 +180,7 @@ async function runBlocks(args: ParsedArgs): Promise<number> {
       },
       window: {
         ...(tripleFlag(args, 'patch') ? { patch: tripleFlag(args, 'patch') } : {}),
-        overlap: numberFlag(args, 'overlap', (x) => x >= 0 && x < 1, 'a fraction from 0 up to (not including) 1'),
-        blend: blendFlag(args), batch: integerFlag(args, 'batch', 1), flips: flag(args, 'flips') === 'true',
+        ...slidingWindowFlags(args), blend: blendFlag(args),
       },
       chunks: tripleFlag(args, 'chunks'), zarrFormat, device: deviceFlag(args),
     });
@@ -218,8 +224,7 @@ async function runSelfTrained(args: ParsedArgs, o: { modelPath: string; image: s
     const r = await predictSelfTrained({
       model: o.modelPath, image: o.image, out: o.out, probabilities: o.prob, device: o.device, threads: integerFlag(args, 'threads', 1),
       window: {
-        patch: o.patch, overlap: numberFlag(args, 'overlap', (x) => x >= 0 && x < 1, 'a fraction from 0 up to (not including) 1'),
-        blend: o.blend, batch: integerFlag(args, 'batch', 1), flips: flag(args, 'flips') === 'true',
+        patch: o.patch, ...slidingWindowFlags(args), blend: o.blend,
       },
       post, tempDir: flag(args, 'temp-dir'),
     }, (c) => { cancel = c; });
