@@ -105,7 +105,7 @@ describe('multi-class training (softmax U-Nets)', () => {
 
   it('scratch, 3D with dense labels: a 3D softmax network reaches mean Dice ≥ 0.9', async () => {
     const v = threeClassVolume([8, 32, 32], undefined, 5);
-    const r = await STRATEGIES.scratch!([v], { effort: 0.25, seed: 1 }, { factory: runtime.factory });
+    const r = await STRATEGIES.scratch!([v], { effort: 0.12, seed: 1 }, { factory: runtime.factory });
     expect(r.model.config.dims).toBe(3);
     expect(r.model.config.outChannels).toBe(3);
     const { scores } = await scoreModel(r.model, v);

@@ -81,7 +81,7 @@ describe('strategies on tiny inputs', () => {
   });
 
   it('pseudo-label: a 2D phase on the labeled slices, then a 3D phase on all', async () => {
-    const r = await runStrategy('pseudo-label', [tubes([8, 64, 64], [2, 5])], { effort: 0.1 });
+    const r = await runStrategy('pseudo-label', [tubes([8, 32, 32], [2, 5])], { effort: 0.1 });
     const phases = [...new Set(r.events.map((e) => e.phase))];
     expect(phases).toEqual(['2D on labeled slices', 'pseudo-labels', '3D on labels + pseudo-labels']);
     expect(r.model.config.dims).toBe(3);
