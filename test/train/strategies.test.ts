@@ -109,6 +109,19 @@ describe('strategies on tiny inputs', () => {
     expect(same(all.model.params.get('enc.0.conv1.weight')!, pretrained.params.get('enc.0.conv1.weight')!)).toBe(false);
   });
 
+  it('pseudo-label-finetune: the 3D phase starts from the pretrained 3D model; a 2D one is refused', async () => {
+    const pretrained = (await runStrategy('scratch', [tubes([8, 32, 32], undefined, 5)], { effort: 0.03 })).model;
+    const sparse = [tubes([8, 32, 32], [2, 5], 6)];
+    const r = await runStrategy('pseudo-label-finetune', sparse, { effort: 0.03, pretrained });
+    expect(r.model.config).toEqual(pretrained.config);
+    // a few steps at lr 1e-3 move the weights a little from where they started, not to a fresh init
+    const w0 = pretrained.params.get('enc.0.conv1.weight')!, w = r.model.params.get('enc.0.conv1.weight')!;
+    const norm = (a: Float32Array) => Math.sqrt(a.reduce((t, v) => t + v * v, 0));
+    expect(norm(w.map((v, i) => v - w0[i]!)) / norm(w0)).toBeLessThan(0.3);
+    const flat = (await runStrategy('scratch', [tubes([1, 32, 32])], { effort: 0.03 })).model;
+    await expect(runStrategy('pseudo-label-finetune', sparse, { effort: 0.03, pretrained: flat })).rejects.toSatisfy((e: unknown) => isLumenError(e, 'bad-input'));
+  });
+
   it('fine-tuning without a pretrained model is a clear error', async () => {
     await expect(runStrategy('finetune', [tubes([1, 32, 32])])).rejects.toSatisfy((e: unknown) => isLumenError(e, 'bad-input'));
   });

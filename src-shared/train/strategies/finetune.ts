@@ -6,7 +6,7 @@ import type { Strategy, StrategyOptions } from '../strategy.ts';
 import { trainOnLabels } from './scratch.ts';
 import type { ModelFile } from '../../nn/model-file.ts';
 
-function requirePretrained(options: StrategyOptions, name: string): ModelFile {
+export function requirePretrained(options: StrategyOptions, name: string): ModelFile {
   if (!options.pretrained) throw new LumenError('bad-input', `the ${name} strategy needs a pretrained model (--model NAME or FILE)`);
   return options.pretrained;
 }

@@ -4,7 +4,7 @@ import { isSparseSlices, type LabeledVolume } from '../dataset.ts';
 import type { Strategy, StrategyOptions } from '../strategy.ts';
 import { scratch } from './scratch.ts';
 import { finetune, finetuneFrozenMiddle, finetuneL2sp, frozenEncoder } from './finetune.ts';
-import { sparse2d, pseudoLabel3d } from './pseudo-label.ts';
+import { sparse2d, pseudoLabel3d, pseudoLabelFinetune } from './pseudo-label.ts';
 import { localizationPretrain } from './localization.ts';
 import { deepWeightPrior } from './dwp.ts';
 import { syntheticPretrain } from './synthetic.ts';
@@ -17,6 +17,7 @@ export const STRATEGIES: Record<string, Strategy> = {
   'frozen-encoder': frozenEncoder,
   'sparse-2d': sparse2d,
   'pseudo-label': pseudoLabel3d,
+  'pseudo-label-finetune': pseudoLabelFinetune,
   'localization-pretrain': localizationPretrain,
   dwp: deepWeightPrior,
   'synthetic-pretrain': syntheticPretrain,

@@ -11,6 +11,9 @@ import { unetPatchModel } from '../../infer/patch-model.ts';
 import { planarToVolume } from '../volume-convert.ts';
 import type { Strategy } from '../strategy.ts';
 import { smallestShape, trainingPatch, type PatchSource } from '../patches.ts';
+import { requirePretrained } from './finetune.ts';
+import { forClasses } from './scratch.ts';
+import { LumenError } from '../../errors.ts';
 
 export const PSEUDO_LABEL_WEIGHT = 0.3;
 
@@ -60,10 +63,26 @@ export const sparse2d: Strategy = async (data, options, ctx) => {
   };
 };
 
-export const pseudoLabel3d: Strategy = async (data, options, ctx) => {
+/**
+ * The 3D network of the pseudo-label phase: a fresh `modelAnisotropic3d` (lr 3e-3), or, with
+ * `fromPretrained`, the pretrained 3D model the options name (lr 1e-3, a new head when the class
+ * count differs): the semi-supervised form of fine-tuning, where the unlabeled slices speak too.
+ */
+function network3d(name: string, fromPretrained: boolean, channels: number, classes: readonly number[], options: Parameters<Strategy>[1]) {
+  if (!fromPretrained) return { model: modelAnisotropic3d(channels, outputChannels(classes)), lr: 3e-3 };
+  const p = requirePretrained(options, name);
+  if (p.config.dims !== 3 || p.config.inChannels !== channels) {
+    throw new LumenError('bad-input', `the ${name} strategy needs a 3D pretrained model with ${channels} input channel(s); the one given is ${p.config.dims}D with ${p.config.inChannels}`);
+  }
+  return { ...forClasses(p.config, p.params, classes), lr: 1e-3 };
+}
+
+const pseudoLabelWith = (name: string, fromPretrained: boolean): Strategy => async (data, options, ctx) => {
+  const classes = classesOf(data), outC = outputChannels(classes);
+  // before the 2D phase, so that a wrong pretrained model is refused at once
+  const { model, init, lr } = network3d(name, fromPretrained, data[0]!.channels, classes, options);
   const first = await sparse2d(data, options, ctx);
   const patchModel2d = unetPatchModel(ctx.factory, first.model);
-  const classes = first.model.classes ?? classesOf(data), outC = outputChannels(classes);
   const sources: PatchSource[] = [];
   for (const v of data) {
     const prob = await slidingWindowPredict(patchModel2d, planarToVolume(v.image, v.shape, v.channels), {
@@ -71,22 +90,25 @@ export const pseudoLabel3d: Strategy = async (data, options, ctx) => {
     });
     sources.push(withPseudoLabels(volumeSource(v, options.foregroundWeight ?? 1, classes), prob.data as Float32Array, outC));
   }
-  const model = modelAnisotropic3d(data[0]!.channels, outC);
   const split = sources.map((s) => holdOut(s, 0.15));
   // validation scores true labels only: pseudo-labelled voxels are dropped from the held-out part
   const validation = split.map((s, i) => ({ ...s.validation, weight: s.validation.weight.map((w, k) => (data[i]!.labels[k]! > 0 ? w : 0)) }));
   const n = steps(300, options.effort);
   const r = await fit(ctx.factory, {
-    model, train: split.map((s) => s.train), validation, patch: patchFor(model, data, [8, 96, 96]), batch: 2, steps: n, lr: 3e-3,
+    model, init, train: split.map((s) => s.train), validation, patch: patchFor(model, data, [8, 96, 96]), batch: 2, steps: n, lr,
     seed: options.seed, augment: { flipZ: true }, shouldStop: ctx.shouldStop, deadline: ctx.deadline,
     onStep: (step, loss) => ctx.progress?.({ phase: '3D on labels + pseudo-labels', step, steps: n, loss }),
     onEval: (step, dice) => ctx.progress?.({ phase: '3D on labels + pseudo-labels', step, steps: n, validationDice: dice }),
   });
   return {
-    model: { config: model, params: r.params, classes, provenance: { strategy: 'pseudo-label', pseudoLabelWeight: PSEUDO_LABEL_WEIGHT, steps2d: first.report.steps2d, steps3d: r.steps } },
+    model: { config: model, params: r.params, classes, provenance: { strategy: name, pseudoLabelWeight: PSEUDO_LABEL_WEIGHT, steps2d: first.report.steps2d, steps3d: r.steps } },
     report: { ...first.report, ...(r.outOfTime ? { outOfTime: true } : {}), steps3d: r.steps, validationDice3d: r.bestValidationDice },
   };
 };
+
+export const pseudoLabel3d = pseudoLabelWith('pseudo-label', false);
+/** The same, its 3D phase fine-tuning the pretrained 3D model instead of training one from He init. */
+export const pseudoLabelFinetune = pseudoLabelWith('pseudo-label-finetune', true);
 
 /**
  * Unlabeled voxels take the 2D network's call, weighted by λ and by its confidence. `prob` is
