@@ -3,6 +3,9 @@
 // faint structures it left undecided, the refusals, and the CLI end to end with the bundled
 // vessels-3d model on a synthetic stack (geometry kept, refused with --blocks and instance models).
 import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { exportOnnxModel, importOnnxModel } from '../../src-shared/nn/model-file.ts';
+import { pretrainedPath } from '../../src-main/pretrained.ts';
 import { resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { pseudoLabels, selfTrain } from '../../src-shared/classic/self-train.ts';
@@ -86,6 +89,7 @@ describe('lumen predict --self-train', () => {
     await writeVolume(tmp.path('stack.tif'), makeVolume([12, 64, 64, 1], 'uint8', u8, geometry));
     const r = lumen('predict', '--model', 'vessels-3d', '--image', tmp.path('stack.tif'), '--out', tmp.path('st.tif'), '--self-train', '--out-scale', '255', '--temp-dir', tmp.path('.'));
     expect(r.stderr).not.toMatch(/at .*\.ts:\d+/);
+    expect(r.stderr).not.toMatch(/note:/); // a bundled synthetic model is what self-training is for
     expect(r.status).toBe(0);
     const line = JSON.parse(r.stdout.trim().split('\n').pop()!);
     expect(line.selfTrained).toBe(true);
@@ -98,6 +102,14 @@ describe('lumen predict --self-train', () => {
     expect(dice(Uint8Array.from(out.data as Uint8Array, (v) => v / 255), sample.label)).toBeGreaterThan(0.5);
     // the temporary probabilities are gone
     expect(spawnSync('ls', [tmp.path('.')], { encoding: 'utf8' }).stdout).not.toMatch(/lumen-self-train-/);
+  });
+
+  it('notes, and still runs, when the model was trained on labels', () => {
+    const bundled = importOnnxModel(new Uint8Array(readFileSync(pretrainedPath('vessels-3d'))));
+    writeFileSync(tmp.path('tuned.onnx'), exportOnnxModel({ ...bundled, provenance: { strategy: 'finetune', steps: 200 } }, bundled.inputShape));
+    const r = lumen('predict', '--model', tmp.path('tuned.onnx'), '--image', tmp.path('stack.tif'), '--out', tmp.path('tuned-st.tif'), '--self-train');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/^lumen predict: note: this model was trained on labels \(strategy finetune\);.*compare with a plain prediction\.$/m);
   });
 
   it('is refused with --blocks and with an instance model, in one line', () => {
