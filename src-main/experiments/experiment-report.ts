@@ -9,6 +9,7 @@ import { cappedSentence, gridProgress } from '../../src-shared/eval/grid-progres
 import { describeBudget } from '../../src-shared/eval/training-budget.ts';
 import { formatSeconds } from '../progress.ts';
 import type { ExperimentConfig } from './experiment-config.ts';
+import { findingsSection } from './findings.ts';
 
 export interface ReportInput {
   /** the results' path without extension */
@@ -52,7 +53,7 @@ function markdown(r: ReportInput, rows: CurveSummaryRow[], progressSentence: str
     `Training budget: ${describeBudget(cfg.budget ?? 'fixed', cfg.effort ?? 1, cfg.n)}. ${cappedSentence(cells, r.maxSecondsPerRun)}`, '',
     toMarkdown(rows, `Dice (F1) on ${r.scoredOn}, mean (sd) over ${splits} splits`, 'dice', splits),
     toMarkdown(rows, `IoU, mean (sd) over ${splits} splits`, 'iou', splits),
-    `Mean time per run (training + scoring, 2 threads): ${seconds.join(', ')}.`, '', `![${cfg.name}](${basename(out)}.svg)`, '',
+    `Mean time per run (training + scoring, 2 threads): ${seconds.join(', ')}.`, '', ...findingsSection(out), `![${cfg.name}](${basename(out)}.svg)`, '',
     regenerate(r), ''].join('\n');
 }
 

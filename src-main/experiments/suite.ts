@@ -8,6 +8,7 @@ import { dirname, relative, resolve } from 'node:path';
 import { LumenError } from '../../src-shared/errors.ts';
 import { toMarkdown, type CurveSummaryRow } from '../../src-shared/eval/learning-curve.ts';
 import { curvePlan, readExperimentConfig, scoredOn } from './experiment-config.ts';
+import { findingsSection } from './findings.ts';
 
 export interface SuiteConfig {
   name: string;
@@ -62,7 +63,7 @@ export function writeSuitePage(suite: SuiteConfig, suitePath: string): string {
       toMarkdown(rows, `Dice (F1) on ${scoredOn(cfg, curvePlan(cfg, 0))}, mean (sd) over ${splits} splits`, 'dice', splits)].join('\n');
   });
   const command = `node bin/lumen.mjs experiment ${relative(process.cwd(), resolve(suitePath))}`;
-  const page = [`# ${suite.name}`, '', ...(suite.notes ? [suite.notes, ''] : []), ...sections,
+  const page = [`# ${suite.name}`, '', ...(suite.notes ? [suite.notes, ''] : []), ...sections, ...findingsSection(out),
     `Regenerate: \`${command}\` runs each part's missing runs in turn (each part keeps its own journal, so a rerun continues where it stopped); `
       + `\`--report-only\` rebuilds the pages from the journals.`, ''].join('\n');
   mkdirSync(dirname(out), { recursive: true });

@@ -57,9 +57,14 @@ describe('lumen experiment on a VesselNN stack', () => {
       expect(before).toContain('12 of 12 planned runs finished');
       expect(before).toMatch(/\| N labeled \| pixel-classifier \|/); // narrowed to the columns
       expect(before).toContain('## second\n\nNo run has finished yet');
+      // what people read in the tables, kept beside the pages, survives every rebuild of them
+      writeFileSync(join(dir, 'out/suite.findings.md'), 'The forest wins here.\n');
+      writeFileSync(join(dir, 'out/stack.findings.md'), 'Self-training changes the segmentation.\n');
       expect(await experiment([suite, '--device', 'cpu'])).toBe(0);
       const after = readFileSync(join(dir, 'out/suite.md'), 'utf8');
       expect(after).toContain('1 of 1 planned runs finished');
+      expect(after).toMatch(/## What the runs show\n\nThe forest wins here\.\n\nRegenerate:/);
+      expect(readFileSync(join(dir, 'out/stack.md'), 'utf8')).toContain('## What the runs show\n\nSelf-training changes the segmentation.\n');
       expect(after).not.toContain('No run has finished yet');
       expect(readFileSync(join(dir, 'out/stack.runs.jsonl'), 'utf8').trim().split('\n')).toHaveLength(12); // nothing reran
     } finally {
