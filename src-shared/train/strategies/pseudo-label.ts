@@ -9,7 +9,7 @@ import { outputChannels } from '../classes.ts';
 import { slidingWindowPredict } from '../../infer/sliding-window.ts';
 import { unetPatchModel } from '../../infer/patch-model.ts';
 import { planarToVolume } from '../volume-convert.ts';
-import type { Strategy } from '../strategy.ts';
+import type { Strategy, StrategyOptions } from '../strategy.ts';
 import { smallestShape, trainingPatch, type PatchSource } from '../patches.ts';
 import { requirePretrained } from './finetune.ts';
 import { forClasses } from './scratch.ts';
@@ -68,7 +68,7 @@ export const sparse2d: Strategy = async (data, options, ctx) => {
  * `fromPretrained`, the pretrained 3D model the options name (lr 1e-3, a new head when the class
  * count differs): the semi-supervised form of fine-tuning, where the unlabeled slices speak too.
  */
-function network3d(name: string, fromPretrained: boolean, channels: number, classes: readonly number[], options: Parameters<Strategy>[1]) {
+function network3d(name: string, fromPretrained: boolean, channels: number, classes: readonly number[], options: StrategyOptions) {
   if (!fromPretrained) return { model: modelAnisotropic3d(channels, outputChannels(classes)), lr: 3e-3 };
   const p = requirePretrained(options, name);
   if (p.config.dims !== 3 || p.config.inChannels !== channels) {
