@@ -130,8 +130,9 @@ export function summarize(cells: CurveCell[]): CurveSummaryRow[] {
 export function toMarkdown(rows: CurveSummaryRow[], title: string, metric: 'dice' | 'iou' = 'dice', expectedRuns?: number): string {
   const strategies = [...new Set(rows.map((r) => r.strategy))];
   const ns = [...new Set(rows.map((r) => r.n))];
+  // one run has no spread: its sd would read as a perfectly repeatable result
   const fmt = (m: { mean: number; sd: number }, runs: number) =>
-    `${m.mean.toFixed(3)} (${m.sd.toFixed(3)})${expectedRuns !== undefined && runs < expectedRuns ? `, ${runs} of ${expectedRuns} runs` : ''}`;
+    `${m.mean.toFixed(3)}${runs > 1 ? ` (${m.sd.toFixed(3)})` : ''}${expectedRuns !== undefined && runs < expectedRuns ? `, ${runs} of ${expectedRuns} runs` : ''}`;
   const lines = [`### ${title}`, '', `| N labeled | ${strategies.join(' | ')} |`, `|---|${strategies.map(() => '---').join('|')}|`];
   for (const n of ns) {
     lines.push(`| ${n} | ${strategies.map((s) => { const r = rows.find((x) => x.n === n && x.strategy === s); return r ? fmt(r[metric], r.runs) : '–'; }).join(' | ')} |`);

@@ -179,7 +179,7 @@ describe('a learning curve run in parts', () => {
     expect(cappedSentence(cells.slice(1), 8)).toBe('Time cap per run: 8 s of training; no run reached it.');
     expect(cappedSentence(cells, undefined)).toBe('No time cap per run.');
     const md = toMarkdown(summarize(cells), 't', 'dice', 2);
-    expect(md).toContain('| 1 | 0.500 (0.000), 1 of 2 runs |');
+    expect(md).toContain('| 1 | 0.500, 1 of 2 runs |'); // one run: no sd to show
   });
 
   it('scales the training budget with N as the rule says', () => {
