@@ -52,7 +52,7 @@ describe('lumen experiment', () => {
       const partial = readFileSync(join(dir, 'out/tiny.md'), 'utf8');
       expect(partial).toContain('1 of 2 planned runs (2 splits × 1 N × 1 strategy) are finished');
       expect(partial).toContain('Missing: N=1 scratch (split 1).');
-      expect(partial).toMatch(/\| 1 \| \d\.\d{3} \(0\.000\), 1 of 2 runs \|/);
+      expect(partial).toMatch(/\| 1 \| \d\.\d{3}, 1 of 2 runs \|/); // one run: no sd
 
       // the rerun trains split 1 only and completes the page
       const second = lumen('experiment', config, '--device', 'cpu');
