@@ -75,8 +75,9 @@ export async function run(argv: string[]): Promise<number> {
 
   if (flag(args, 'self-train') === 'true') {
     if (post.instances) throw new LumenError('bad-input', '--self-train adapts a model that segments classes; it does not combine with --instances');
-    refuseInstanceModel(modelPath, '--self-train adapts a model that segments classes; this one finds objects');
-    const note = labelTrainedNote(modelPath);
+    const meta = modelMetadata(modelPath);
+    refuseInstanceModel(meta, '--self-train adapts a model that segments classes; this one finds objects');
+    const note = labelTrainedNote(meta);
     if (note) process.stderr.write(`lumen predict: note: ${note}\n`);
     return runSelfTrained(args, { modelPath, image, out, prob, patch, device, blend, post });
   }
@@ -171,7 +172,7 @@ async function runBlocks(args: ParsedArgs): Promise<number> {
   }
   if (!/\.zarr\/?$/i.test(out)) throw new LumenError('bad-input', `--blocks writes an OME-Zarr folder; name the output *.zarr, not ${out}`);
   if (step === 'init') {
-    refuseInstanceModel(pretrainedPath(requiredFlag(args, 'model')), 'an instance model finds objects with one NMS over the whole volume, which --blocks cannot split; predict it without --blocks');
+    refuseInstanceModel(modelMetadata(pretrainedPath(requiredFlag(args, 'model'))), 'an instance model finds objects with one NMS over the whole volume, which --blocks cannot split; predict it without --blocks');
     const zarrFormat = numberFlag(args, 'zarr-format', (x) => x === 2 || x === 3, '2 or 3') as 2 | 3 | undefined;
     const settings = await initBlocks({
       model: pretrainedPath(requiredFlag(args, 'model')), image: requiredFlag(args, 'image'), out,
@@ -207,10 +208,13 @@ async function runBlocks(args: ParsedArgs): Promise<number> {
   return 0;
 }
 
+/** The model file's metadata, or an empty record when it cannot be read (loading the model then says what is wrong with it). */
+function modelMetadata(path: string): Record<string, string> {
+  try { return readModelMetadata(new Uint8Array(readFileSync(path))); } catch { return {}; }
+}
+
 /** --blocks and --self-train refuse instance models with `why`. */
-function refuseInstanceModel(path: string, why: string): void {
-  let meta: Record<string, string>;
-  try { meta = readModelMetadata(new Uint8Array(readFileSync(path))); } catch { return; } // loading the model says what is wrong with it
+function refuseInstanceModel(meta: Record<string, string>, why: string): void {
   if (meta['lumen.instances']) throw new LumenError('bad-input', why);
 }
 
@@ -219,9 +223,9 @@ function refuseInstanceModel(path: string, why: string): void {
  * whose provenance names their `lumen pretrain` recipe) and can hurt one trained on the user's
  * labels, so that case gets a note, not a refusal: the user may know better.
  */
-function labelTrainedNote(path: string): string | undefined {
+function labelTrainedNote(meta: Record<string, string>): string | undefined {
   let provenance: { recipe?: unknown; strategy?: unknown };
-  try { provenance = JSON.parse(readModelMetadata(new Uint8Array(readFileSync(path)))['lumen.provenance'] ?? '{}'); } catch { return undefined; }
+  try { provenance = JSON.parse(meta['lumen.provenance'] ?? '{}'); } catch { return undefined; }
   if (provenance.recipe !== undefined || typeof provenance.strategy !== 'string') return undefined;
   return `this model was trained on labels (strategy ${provenance.strategy}); --self-train is meant for models that have not seen this kind of data, such as the bundled synthetic ones. `
     + 'Self-training a fine-tuned DRIVE model lowered F1 from 0.771 to 0.695 (docs/benchmarks.md): compare with a plain prediction.';
