@@ -9,7 +9,7 @@ import { zscore } from './normalize.ts';
 import { fit, type FitResult } from './fit.ts';
 import { holdOut, type LabeledVolume } from './dataset.ts';
 import { labelsToTargets } from './labels-to-targets.ts';
-import { model2d, modelAnisotropic3d } from './strategies/pseudo-label.ts';
+import { model2d, modelAnisotropic3d } from './strategies/networks.ts';
 
 export interface PretrainRecipe {
   name: string;

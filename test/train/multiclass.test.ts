@@ -2,7 +2,8 @@
 // class-index targets, softmax networks trained by the strategies, and the user's values back out.
 import { describe, it, expect } from 'vitest';
 import { STRATEGIES } from '../../src-shared/train/strategies/index.ts';
-import { withPseudoLabels, modelSlices2d, PSEUDO_LABEL_WEIGHT } from '../../src-shared/train/strategies/pseudo-label.ts';
+import { withPseudoLabels, PSEUDO_LABEL_WEIGHT } from '../../src-shared/train/strategies/pseudo-label.ts';
+import { modelSlices2d } from '../../src-shared/train/strategies/networks.ts';
 import { labelsToTargets } from '../../src-shared/train/labels-to-targets.ts';
 import { fit, scoreValidation } from '../../src-shared/train/fit.ts';
 import { classesOf, holdOut, volumeSource, type LabeledVolume } from '../../src-shared/train/dataset.ts';

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { samplePatch, trainingPatch, roundPatchToNetwork, type PatchSource } from '../../src-shared/train/patches.ts';
 import { sizeMultiple, REFERENCE_UNET3D, type UNetConfig } from '../../src-shared/nn/unet.ts';
-import { modelAnisotropic3d, modelSlices2d, model2d } from '../../src-shared/train/strategies/pseudo-label.ts';
+import { modelAnisotropic3d, modelSlices2d, model2d } from '../../src-shared/train/strategies/networks.ts';
 import { fit } from '../../src-shared/train/fit.ts';
 import { slidingWindowPredict, unetPatchModel } from '../../src-shared/infer/index.ts';
 import { zscore } from '../../src-shared/train/normalize.ts';

@@ -15,7 +15,7 @@ import { LumenError } from '../../errors.ts';
 import { predictPlanar } from '../../infer/predict-planar.ts';
 import { stopSignal } from './stop-signal.ts';
 import { RESUME_LR, RESUME_STEPS, type Candidate, type CandidateInput, type CandidateOutput, type NetworkCandidateOptions } from './candidate.ts';
-import { forClasses } from '../strategies/scratch.ts';
+import { forClasses } from '../strategies/networks.ts';
 
 /** The lean 2D network (8-16-32-64): on VesselNN it matched one twice as wide at a third of the time. */
 export const lean2d = (inChannels: number, outChannels: number): UNetConfig =>

@@ -10,7 +10,7 @@ import { unetPatchModel } from '../../infer/patch-model.ts';
 import { predictPlanar } from '../../infer/predict-planar.ts';
 import { stopSignal } from './stop-signal.ts';
 import { RESUME_LR, RESUME_STEPS, type Candidate, type CandidateInput, type CandidateOutput, type NetworkCandidateOptions } from './candidate.ts';
-import { forClasses } from '../strategies/scratch.ts';
+import { forClasses } from '../strategies/networks.ts';
 
 /** Below this many slices a stack is "thin": z keeps full resolution. */
 const THIN_STACK = 48;

@@ -7,7 +7,8 @@ import { LumenError } from '../../errors.ts';
 import type { Strategy } from '../strategy.ts';
 import { weightPriorExtension } from '../dwp/prior.ts';
 import { classesOf } from '../dataset.ts';
-import { defaultModel, forClasses, trainOnLabels } from './scratch.ts';
+import { trainOnLabels } from './scratch.ts';
+import { defaultModel, forClasses } from './networks.ts';
 
 export const deepWeightPrior: Strategy = async (data, options, ctx) => {
   const prior = options.weightPrior;

@@ -6,8 +6,8 @@ import { seededRandom } from '../../nn/params.ts';
 import type { PatchSource } from '../patches.ts';
 import type { LabeledVolume } from '../dataset.ts';
 import type { PointUnit, Strategy } from '../strategy.ts';
-import { defaultModel, trainOnLabels } from './scratch.ts';
-import { patchFor } from './pseudo-label.ts';
+import { trainOnLabels } from './scratch.ts';
+import { defaultModel, patchFor } from './networks.ts';
 
 export const CLICKS_PER_UNIT = 40;
 

@@ -2,7 +2,6 @@
 // a 2D network learns from the few labeled slices and predicts pseudo-labels for the unlabeled
 // ones; a 3D network then trains on labels (weight 1) plus pseudo-labels (weight λ·confidence),
 // so it sees every slice while trusting the painted ones most.
-import type { UNetConfig } from '../../nn/unet.ts';
 import { fit } from '../fit.ts';
 import { sliceSources, holdOut, volumeSource, classesOf, type LabeledVolume } from '../dataset.ts';
 import { outputChannels } from '../classes.ts';
@@ -10,40 +9,14 @@ import { slidingWindowPredict } from '../../infer/sliding-window.ts';
 import { unetPatchModel } from '../../infer/patch-model.ts';
 import { planarToVolume } from '../volume-convert.ts';
 import type { Strategy, StrategyOptions } from '../strategy.ts';
-import { smallestShape, trainingPatch, type PatchSource } from '../patches.ts';
+import type { PatchSource } from '../patches.ts';
 import { requirePretrained } from './finetune.ts';
-import { forClasses } from './scratch.ts';
+import { forClasses, modelAnisotropic3d, modelSlices2d, patchFor } from './networks.ts';
 import { LumenError } from '../../errors.ts';
 
 export const PSEUDO_LABEL_WEIGHT = 0.3;
 
-export function model2d(inChannels: number, outChannels = 1): UNetConfig {
-  return { dims: 2, inChannels, outChannels, channels: [16, 32, 64, 128], norm: 'instance' };
-}
-
-/**
- * The 2D network for a few labeled slices of a stack: half model2d's widths. On both VesselNN
- * stacks it scored as well as model2d trained twice as long (poon 0.810 vs 0.806, other slices)
- * at a third of the time, which keeps `lumen segment` within minutes on a CPU.
- */
-export function modelSlices2d(inChannels: number, outChannels = 1): UNetConfig {
-  return { dims: 2, inChannels, outChannels, channels: [8, 16, 32, 64], norm: 'instance' };
-}
-
-/** A 3D U-Net that keeps z at full resolution: VesselNN-like stacks have 15–25 slices. */
-export function modelAnisotropic3d(inChannels: number, outChannels = 1): UNetConfig {
-  return { dims: 3, inChannels, outChannels, channels: [16, 32, 64], norm: 'instance', downFactors: [[1, 2, 2], [1, 2, 2]] };
-}
-
 const steps = (base: number, effort = 1) => Math.max(10, Math.round(base * effort));
-
-/**
- * The training patch of `model` on `data`: `preferred` (z, y, x), a multiple of the network's size
- * multiple per axis, shrunk on small volumes (padded where a volume is thinner than one multiple).
- */
-export function patchFor(model: UNetConfig, data: readonly { shape: readonly number[] }[], preferred: readonly number[]): [number, number, number] {
-  return trainingPatch(model, smallestShape(data.map((v) => v.shape)), preferred);
-}
 
 /** 2D phase on its own: also the `sparse-2d` strategy. */
 export const sparse2d: Strategy = async (data, options, ctx) => {

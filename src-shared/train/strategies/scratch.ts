@@ -4,29 +4,9 @@
 import type { UNetConfig } from '../../nn/unet.ts';
 import { fit } from '../fit.ts';
 import { holdOut, volumeSource, classesOf, type LabeledVolume } from '../dataset.ts';
-import { outputChannels } from '../classes.ts';
 import type { Strategy, StrategyOptions, StrategyContext, StrategyResult } from '../strategy.ts';
 import type { TrainerExtension } from '../../nn/trainer.ts';
-import { model2d, modelAnisotropic3d, patchFor } from './pseudo-label.ts';
-
-export function defaultModel(data: LabeledVolume[]): UNetConfig {
-  const channels = data[0]!.channels, outC = outputChannels(classesOf(data));
-  return data.every((v) => v.shape[0] === 1) ? model2d(channels, outC) : modelAnisotropic3d(channels, outC);
-}
-
-/**
- * A (pretrained) network made to output these classes: the same config with outChannels set, and
- * of its weights those that still fit; a binary head fine-tuned on K classes starts afresh.
- */
-export function forClasses(model: UNetConfig, init: Map<string, Float32Array> | undefined, classes: readonly number[]):
-  { model: UNetConfig; init?: Map<string, Float32Array> } {
-  const outChannels = outputChannels(classes);
-  if (model.outChannels === outChannels) return { model, init };
-  return {
-    model: { ...model, outChannels },
-    init: init && new Map([...init].filter(([name]) => !name.startsWith('head.'))),
-  };
-}
+import { defaultModel, forClasses, patchFor } from './networks.ts';
 
 export interface TrainOnLabelsOptions {
   model: UNetConfig;

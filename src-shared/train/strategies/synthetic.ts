@@ -4,7 +4,8 @@
 import { LumenError } from '../../errors.ts';
 import type { Strategy } from '../strategy.ts';
 import { PRETRAIN_RECIPES, pretrain } from '../pretrain.ts';
-import { trainOnLabels, defaultModel } from './scratch.ts';
+import { trainOnLabels } from './scratch.ts';
+import { defaultModel } from './networks.ts';
 
 export const syntheticPretrain: Strategy = async (data, options, ctx) => {
   let source = options.pretrained;
