@@ -2,7 +2,8 @@
 // out whole while candidates compete, and the one chosen learns again from every plane; a resumed
 // network continues from the weights it reached rather than starting over.
 import { describe, expect, it } from 'vitest';
-import { runAuto } from '../../src-shared/train/auto/run-auto.ts';
+import { runAuto, type CandidateReport } from '../../src-shared/train/auto/run-auto.ts';
+import { trainSegmenter } from '../../src-shared/train/auto/train-segmenter.ts';
 import { pixelClassifierCandidate } from '../../src-shared/train/auto/pixel-classifier.ts';
 import { planes2dCandidate } from '../../src-shared/train/auto/planes-2d.ts';
 import type { Candidate, CandidateInput } from '../../src-shared/train/auto/candidate.ts';
@@ -110,5 +111,19 @@ describe('auto: networks only where the labeled planes speak for the volume', ()
     const skipped = r.report.candidates.filter((c) => c.skipped);
     expect(skipped.map((c) => c.name)).toEqual(expect.arrayContaining(['2d', '2d on pixel classifier']));
     expect(skipped[0]!.skipped).toMatch(/8% of the 12 z-planes.*label a few more planes spread along z/);
+  }, 120_000);
+});
+
+describe('a candidate asked for by name (`--strategy 3d`)', () => {
+  it('trains all its steps past auto\'s time budget, which is for comparing candidates; a deadline of its own shows as outOfTime', async () => {
+    const { data } = volume();
+    const stepsOf = (r: { report: Record<string, unknown> }) => (r.report.candidates as CandidateReport[])[0]!.report!.steps;
+    // effort 1e-4: auto's budget would end training 13 ms in, after one step; the strategy's own count is 10 steps
+    const full = await trainSegmenter('3d', [data], { effort: 1e-4, seed: 1 }, { factory: runtime.factory });
+    expect(stepsOf(full)).toBe(10);
+    expect(full.report.outOfTime).toBeUndefined();
+    const capped = await trainSegmenter('3d', [data], { effort: 1e-4, seed: 1 }, { factory: runtime.factory, deadline: performance.now() });
+    expect(stepsOf(capped)).toBeLessThan(10);
+    expect(capped.report.outOfTime).toBe(true);
   }, 120_000);
 });
