@@ -34,10 +34,12 @@ export const STRATEGY_NAMES = ['auto', ...Object.keys(CANDIDATE_STRATEGIES), ...
 export async function trainSegmenter(name: string, data: LabeledVolume[], options: StrategyOptions, ctx: StrategyContext): Promise<TrainedSegmenter> {
   if (name === 'auto' || name in CANDIDATE_STRATEGIES) {
     const r = await runAuto(data, options, ctx, name === 'auto' ? undefined : [CANDIDATE_STRATEGIES[name]!()]);
-    if (name === 'auto') return { strategy: `auto: ${r.report.chosen}`, segmenter: r.segmenter, classes: r.classes, probabilities: r.probabilities, report: r.report };
     // one strategy by name: its deadline (a time cap) shows in the report as every strategy's does
-    const outOfTime = r.report.candidates.some((c) => c.report?.outOfTime === true);
-    return { strategy: name, segmenter: r.segmenter, classes: r.classes, probabilities: r.probabilities, report: { ...r.report, ...(outOfTime ? { outOfTime: true } : {}) } };
+    const outOfTime = name !== 'auto' && r.report.candidates.some((c) => c.report?.outOfTime === true);
+    return {
+      strategy: name === 'auto' ? `auto: ${r.report.chosen}` : name, segmenter: r.segmenter, classes: r.classes, probabilities: r.probabilities,
+      report: outOfTime ? { ...r.report, outOfTime: true } : r.report,
+    };
   }
   const run = STRATEGIES[name];
   if (!run) throw new LumenError('bad-input', `unknown strategy '${name}'; choose one of: ${STRATEGY_NAMES.join(', ')}`);
