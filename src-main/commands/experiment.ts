@@ -17,7 +17,7 @@ import { dirname, resolve } from 'node:path';
 import { LumenError, isLumenError } from '../../src-shared/errors.ts';
 import { cellKey, planCells, runLearningCurve, type CurveCell, type PlannedCell } from '../../src-shared/eval/learning-curve.ts';
 import {
-  appendEntry, checkSettings, finishedCells, fingerprintOf, journalPathFor, prepareForAppend, readJournal, setAside, toCurveCell, type Journal, type JournalEntry, type RunSettings,
+  appendEntry, checkSettings, finishedCells, fingerprintOf, journalPathFor, prepareForAppend, readJournal, runFromSiblings, setAside, toCurveCell, type Journal, type JournalEntry, type RunSettings,
 } from '../../src-shared/eval/experiment-journal.ts';
 import { createRuntime, type DeviceChoice } from '../runtime.ts';
 import { parseArgs, flag, positiveNumberFlag } from '../args.ts';
@@ -31,7 +31,7 @@ import { formatSeconds } from '../progress.ts';
 
 export const summary = 'run a learning-curve experiment from a JSON config (table + chart), resumable';
 
-export const usage = `usage: lumen experiment CONFIG.json [--device auto|cpu|…] [--only KEY=V1,V2 …] [--max-seconds-per-run S] [--restart] [--report-only]
+export const usage = `usage: lumen experiment CONFIG.json [--device auto|cpu|…] [--only KEY=V1,V2 …] [--max-seconds-per-run S] [--restart] [--no-reuse] [--report-only]
   runs N labeled units × strategies × splits as the config says (see docs/experiments/). Each
   finished run is appended at once to OUT.runs.jsonl, and OUT.json, OUT.md and OUT.svg are rebuilt
   from it after every run, saying how many of the planned runs they rest on. Rerunning the same
@@ -42,6 +42,9 @@ export const usage = `usage: lumen experiment CONFIG.json [--device auto|cpu|…
   --max-seconds-per-run S   each run's training ends after S seconds, keeping its best weights so
                             far, and the run is marked capped (config: "maxSecondsPerRun")
   --restart                 start the grid over: the journal is renamed OUT.runs.before-DATE.jsonl, not deleted
+  --no-reuse                run every cell here, even one another journal in OUT's folder already holds
+                            (by default a run with the same split, N, strategy, settings and training
+                            units, not capped, is copied from there and marked "copiedFrom")
   --report-only             rebuild OUT.json, OUT.md and OUT.svg from the journal (or, without one, OUT.md and
                             OUT.svg from OUT.json's runs)
   config "budget": fixed (default: effort whatever N), sqrt-n (effort × √N) or linear-n (effort × N).
@@ -53,7 +56,7 @@ export const usage = `usage: lumen experiment CONFIG.json [--device auto|cpu|…
   with the same flags and one page shows every part's Dice table ("columns": the strategies shown).`;
 
 export async function run(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, ['report-only', 'restart']);
+  const args = parseArgs(argv, ['report-only', 'restart', 'no-reuse']);
   const configPath = args.positional[0];
   if (!configPath) throw new LumenError('bad-input', 'usage: lumen experiment CONFIG.json');
   const suite = readSuite(configPath);
@@ -99,7 +102,11 @@ export async function run(argv: string[]): Promise<number> {
   const journal = readJournal(journalPath, warn);
   const finished = finishedOf(journal, planned, settingsFor);
   prepareForAppend(journal);
-  const toRun = planned.filter((c) => !finished.has(cellKey(c)) && filter.include(c));
+  let toRun = planned.filter((c) => !finished.has(cellKey(c)) && filter.include(c));
+  if (!args.flags.has('no-reuse') && toRun.length) {
+    const reused = reuseSiblingRuns(toRun, journal, finished, settingsFor, warn);
+    if (reused) toRun = toRun.filter((c) => !finished.has(cellKey(c)));
+  }
   warn(`${finished.size} of ${planned.length} planned runs are in ${journalPath}; running ${toRun.length} now${filter.description ? ` (--only ${filter.description})` : ''}`);
   if (finished.size) report(inPlanOrder(planned, finished));
   if (!toRun.length) {
@@ -167,6 +174,21 @@ async function runSuite(suite: SuiteConfig, suitePath: string, flags: string[], 
   }
   console.log(JSON.stringify({ out: writeSuitePage(suite, suitePath), parts: suite.parts.length }));
   return 0;
+}
+
+/** Copies into this journal the runs of `toRun` a sibling journal already made (runFromSiblings); returns how many. */
+function reuseSiblingRuns(toRun: PlannedCell[], journal: Journal, finished: Map<string, JournalEntry>, settingsFor: (strategy: string) => RunSettings, warn: (message: string) => void): number {
+  const lookUp = runFromSiblings(journal.path, warn);
+  let reused = 0;
+  for (const cell of toRun) {
+    const entry = lookUp(cell, settingsFor(cell.strategy));
+    if (!entry) continue;
+    appendEntry(journal, entry);
+    finished.set(cellKey(cell), entry);
+    reused++;
+    warn(`${cellKey(cell)}: the same run is in ${entry.copiedFrom} (Dice ${entry.dice.toFixed(3)}); copied, not run again (--no-reuse runs it)`);
+  }
+  return reused;
 }
 
 /** How many runs OUT.json lists (0 when there is none or it cannot be read). */

@@ -51,10 +51,20 @@ function markdown(r: ReportInput, rows: CurveSummaryRow[], progressSentence: str
   return [`# ${cfg.name}`, '', ...(cfg.notes ? [cfg.notes, ''] : []),
     `Runs: ${progressSentence}`, '',
     `Training budget: ${describeBudget(cfg.budget ?? 'fixed', cfg.effort ?? 1, cfg.n)}. ${cappedSentence(cells, r.maxSecondsPerRun)}`, '',
+    ...copiedSentence(cells),
     toMarkdown(rows, `Dice (F1) on ${r.scoredOn}, mean (sd) over ${splits} splits`, 'dice', splits),
     toMarkdown(rows, `IoU, mean (sd) over ${splits} splits`, 'iou', splits),
     `Mean time per run (training + scoring, 2 threads): ${seconds.join(', ')}.`, '', ...findingsSection(out), `![${cfg.name}](${basename(out)}.svg)`, '',
     regenerate(r), ''].join('\n');
+}
+
+/** Which runs were copied from another experiment's journal (the same run, made there), if any. */
+function copiedSentence(cells: CurveCell[]): string[] {
+  const bySource = new Map<string, string[]>();
+  for (const c of cells) if (c.copiedFrom) bySource.set(c.copiedFrom, [...(bySource.get(c.copiedFrom) ?? []), cellKey(c)]);
+  if (!bySource.size) return [];
+  const parts = [...bySource].map(([source, keys]) => `${keys.length} from \`${source}\` (${keys.join(', ')})`);
+  return [`Runs made once for two pages (the same strategy, settings, split and training units): ${parts.join('; ')}.`, ''];
 }
 
 function regenerate(r: ReportInput): string {

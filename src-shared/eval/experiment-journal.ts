@@ -3,9 +3,9 @@
 // a Ctrl-C or the end of a working session with at most the running cell lost, and a rerun reads
 // the journal to skip what is done. Each line carries the settings it was made with, so runs made
 // under other settings are never mixed into one table.
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, truncateSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, truncateSync, writeSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { LumenError } from '../errors.ts';
 import { cellKey, type CurveCell } from './learning-curve.ts';
 
@@ -119,6 +119,41 @@ export function checkSettings(entries: Iterable<JournalEntry>, expected: (strate
   if (runs === 0) return;
   throw new LumenError('bad-input', `${journalPath} holds ${runs} run${runs > 1 ? 's' : ''} made with other settings (${[...changed.values()].join(', ')}): `
     + 'give the config a new "out" to keep both, or rerun with --restart to set the old runs aside and start over');
+}
+
+/**
+ * A run another experiment of the same folder already made: the same cell (split, N, strategy),
+ * the same result-changing settings (fingerprint) and the same training units. Two pages often
+ * share a column (the 3D network from scratch is both "real only" and "3D only"), and runs are
+ * deterministic per settings, split and seed, so that column need not cost its hours twice.
+ * A run its time cap ended is not taken: its result hangs on how fast the machine was then.
+ * Sibling journals are `*.runs.jsonl` beside `journalPath` (set-aside `.before-…` files are not);
+ * one that cannot be read is passed over with a warning, since it is not this experiment's record.
+ */
+export function runFromSiblings(journalPath: string, warn: (message: string) => void = () => {}):
+  (wanted: { split: number; n: number; strategy: string; train: string[] }, settings: RunSettings) => JournalEntry | undefined {
+  const folder = dirname(journalPath);
+  const names = existsSync(folder)
+    ? readdirSync(folder).filter((f) => f.endsWith('.runs.jsonl') && f !== basename(journalPath)).sort()
+    : [];
+  const siblings: { name: string; entries: JournalEntry[] }[] = [];
+  for (const name of names) {
+    try {
+      siblings.push({ name, entries: readJournal(join(folder, name)).entries });
+    } catch (e) {
+      warn(`${name} cannot be read for runs to reuse (${(e as Error).message}); passed over`);
+    }
+  }
+  return (wanted, settings) => {
+    const fingerprint = fingerprintOf(settings);
+    const key = cellKey(wanted);
+    const units = JSON.stringify(wanted.train);
+    for (const { name, entries } of siblings) {
+      const hit = entries.find((e) => !e.capped && cellKey(e) === key && fingerprintOf(e.settings) === fingerprint && JSON.stringify(e.train) === units);
+      if (hit) return { ...hit, copiedFrom: hit.copiedFrom ?? name };
+    }
+    return undefined;
+  };
 }
 
 /** Makes the file ready for appending: drops an unfinished last line, ends a complete one. */

@@ -24,6 +24,8 @@ export interface CurveCell {
   capped?: boolean;
   /** the effort this run trained with (a budget rule may scale it with N) */
   effort?: number;
+  /** the journal this run was copied from: the identical run of another experiment (experiment-journal.ts) */
+  copiedFrom?: string;
 }
 
 export interface CurvePlan {

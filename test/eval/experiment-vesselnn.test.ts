@@ -67,6 +67,22 @@ describe('lumen experiment on a VesselNN stack', () => {
       expect(readFileSync(join(dir, 'out/stack.md'), 'utf8')).toContain('## What the runs show\n\nSelf-training changes the segmentation.\n');
       expect(after).not.toContain('No run has finished yet');
       expect(readFileSync(join(dir, 'out/stack.runs.jsonl'), 'utf8').trim().split('\n')).toHaveLength(12); // nothing reran
+
+      // a third page sharing the forest column with the same settings: its runs are copied, not
+      // made again, and they are the runs it would have made (the same Dice when made anew)
+      writeFileSync(join(dir, 'third.json'), JSON.stringify({
+        name: 'third', dataset: { kind: 'vesselnn', root: '.', stack: 'tiny' }, n: [1, 2], strategies: ['pixel-classifier'], splits: 1, testSize: 5, out: 'out/third',
+      }));
+      expect(await experiment([join(dir, 'third.json'), '--device', 'cpu'])).toBe(0);
+      const copied = readFileSync(join(dir, 'out/third.runs.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+      expect(copied.map((r) => r.copiedFrom)).toEqual(['stack.runs.jsonl', 'stack.runs.jsonl']);
+      expect(copied.map((r) => r.dice)).toEqual(forest.filter((r) => r.split === 0).map((r) => r.dice));
+      expect(readFileSync(join(dir, 'out/third.md'), 'utf8')).toContain('2 from `stack.runs.jsonl` (split 0 N=1 pixel-classifier, split 0 N=2 pixel-classifier)');
+      expect(await experiment([join(dir, 'third.json'), '--device', 'cpu', '--restart', '--no-reuse'])).toBe(0);
+      const made = readFileSync(join(dir, 'out/third.runs.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+      expect(made.map((r) => r.copiedFrom)).toEqual([undefined, undefined]);
+      expect(made.map((r) => r.dice)).toEqual(copied.map((r) => r.dice));
+      expect(readFileSync(join(dir, 'out/third.md'), 'utf8')).not.toContain('Runs made once for two pages');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
