@@ -126,4 +126,14 @@ describe('a candidate asked for by name (`--strategy 3d`)', () => {
     expect(stepsOf(capped)).toBeLessThan(10);
     expect(capped.report.outOfTime).toBe(true);
   }, 120_000);
+
+  it('the 2D network by name (`--strategy sparse-2d`) says so too when a deadline ends its training', async () => {
+    const { data } = volume();
+    const capped = await trainSegmenter('sparse-2d', [data], { effort: 1e-4, seed: 1 }, { factory: runtime.factory, deadline: performance.now() });
+    expect((capped.report.candidates as CandidateReport[])[0]!.report!.stepsZ).toBeLessThan(10);
+    expect(capped.report.outOfTime).toBe(true);
+    const full = await trainSegmenter('sparse-2d', [data], { effort: 1e-4, seed: 1 }, { factory: runtime.factory });
+    expect((full.report.candidates as CandidateReport[])[0]!.report!.stepsZ).toBe(10);
+    expect(full.report.outOfTime).toBeUndefined();
+  }, 120_000);
 });
