@@ -9,7 +9,7 @@ import { zscore } from './normalize.ts';
 import { fit, type FitResult } from './fit.ts';
 import { holdOut, type LabeledVolume } from './dataset.ts';
 import { labelsToTargets } from './labels-to-targets.ts';
-import { model2d, modelAnisotropic3d } from './strategies/networks.ts';
+import { model2d, modelAnisotropic3d, modelSlices2d } from './strategies/networks.ts';
 
 export interface PretrainRecipe {
   name: string;
@@ -40,6 +40,10 @@ export const PRETRAIN_RECIPES: PretrainRecipe[] = [
   {
     name: 'vessels-3d', description: '3D U-Net with full z resolution, domain-randomised fluorescence vessel stacks (any microscope; zero-shot and fine-tuning start)',
     kind: 'vessels-random', sampleShape: [16, 128, 128], samples: 48, model: modelAnisotropic3d(1), patch: [8, 96, 96], batch: 2, steps: 1500,
+  },
+  {
+    name: 'vessels-2d', description: 'the 2D network of labeled slices (8-16-32-64), single-channel z-slices of the same domain-randomised vessel stacks as vessels-3d (fine-tuning start for a few painted slices)',
+    kind: 'vessels-random', sampleShape: [16, 128, 128], samples: 48, model: modelSlices2d(1), patch: [1, 128, 128], batch: 4, steps: 1500,
   },
 ];
 

@@ -39,6 +39,9 @@ export interface CandidateOutput {
 export const RESUME_STEPS = 0.3;
 export const RESUME_LR = 0.3;
 
+/** A 2D network started from pretrained weights: a lower rate and fewer steps than from He init (250 at 3e-3). */
+export const FINETUNE_2D = { lr: 1e-3, baseSteps: 200 } as const;
+
 export interface Candidate {
   name: string;
   /** a pixel classifier: trusted where networks are not (coverage.ts) */

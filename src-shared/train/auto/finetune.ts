@@ -4,7 +4,7 @@
 import type { LabeledVolume } from '../dataset.ts';
 import type { LabelLayout } from '../layout.ts';
 import type { StrategyOptions } from '../strategy.ts';
-import type { Candidate } from './candidate.ts';
+import { FINETUNE_2D, type Candidate } from './candidate.ts';
 import { planes2dCandidate } from './planes-2d.ts';
 import { unet3dCandidate } from './unet-3d.ts';
 
@@ -18,6 +18,6 @@ export function finetuneCandidates(data: LabeledVolume[], layouts: LabelLayout[]
   const pool = [...(options.pretrained ? [{ name: 'the given model', model: options.pretrained }] : []), ...(options.bundled ?? [])];
   const fits = pool.filter(({ model }) => model.config.inChannels === channels && (model.config.dims === 2 ? planar : !isImage));
   return fits.slice(0, MAX_FINETUNED).map(({ name, model }) => model.config.dims === 2
-    ? planes2dCandidate({ name: `finetune ${name}`, init: model, lr: 1e-3, baseSteps: 200 })
+    ? planes2dCandidate({ name: `finetune ${name}`, init: model, ...FINETUNE_2D })
     : unet3dCandidate({ name: `finetune ${name}`, init: model, lr: 1e-3, baseSteps: 150 }));
 }

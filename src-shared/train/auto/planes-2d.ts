@@ -15,11 +15,7 @@ import { LumenError } from '../../errors.ts';
 import { predictPlanar } from '../../infer/predict-planar.ts';
 import { stopSignal } from './stop-signal.ts';
 import { RESUME_LR, RESUME_STEPS, type Candidate, type CandidateInput, type CandidateOutput, type NetworkCandidateOptions } from './candidate.ts';
-import { forClasses } from '../strategies/networks.ts';
-
-/** The lean 2D network (8-16-32-64): on VesselNN it matched one twice as wide at a third of the time. */
-export const lean2d = (inChannels: number, outChannels: number): UNetConfig =>
-  ({ dims: 2, inChannels, outChannels, channels: [8, 16, 32, 64], norm: 'instance' });
+import { forClasses, modelSlices2d } from '../strategies/networks.ts';
 
 /** Planes `indices` of a volume already turned so they are its z-slices (those holding labels), as 2D patch sources. */
 export function planeSources(v: LabeledVolume, indices: number[], classes: readonly number[], foregroundWeight: number): PatchSource[] {
@@ -64,7 +60,7 @@ async function runPlanes2d(input: CandidateInput, o: NetworkCandidateOptions, fr
     const sources = turned.flatMap((v, i) => planeSources(v, planesOn(input, i, axis), classes, fgw));
     const valSources = turnedVal.flatMap((v, i) => planeSources(v, planesOn(input, i, axis), classes, fgw));
     const start = from?.get(axis) ?? o.init;
-    const { model, init } = start ? forClasses(start.config, start.params, classes) : { model: lean2d(channels, outC), init: undefined };
+    const { model, init } = start ? forClasses(start.config, start.params, classes) : { model: modelSlices2d(channels, outC), init: undefined };
     const patch = trainingPatch(model, smallestShape(turned.map((v) => [1, v.shape[1], v.shape[2]])), [1, 128, 128]);
     const phase = `${o.name ?? '2D network'} on ${AXIS_NAMES[axis]}-planes`;
     const r = await fit(ctx.factory, {

@@ -12,7 +12,9 @@ import { runAuto } from './run-auto.ts';
 import { pixelClassifierCandidate } from './pixel-classifier.ts';
 import { planes2dCandidate } from './planes-2d.ts';
 import { unet3dCandidate } from './unet-3d.ts';
-import type { Candidate } from './candidate.ts';
+import { FINETUNE_2D, type Candidate } from './candidate.ts';
+import { requirePretrained } from '../strategies/finetune.ts';
+import type { ModelFile } from '../../nn/model-file.ts';
 
 export interface TrainedSegmenter {
   strategy: string;
@@ -23,17 +25,25 @@ export interface TrainedSegmenter {
   report: Record<string, unknown>;
 }
 
-const CANDIDATE_STRATEGIES: Record<string, () => Candidate> = {
+const CANDIDATE_STRATEGIES: Record<string, (options: StrategyOptions) => Candidate> = {
   'pixel-classifier': pixelClassifierCandidate,
   'sparse-2d': () => planes2dCandidate({ name: 'sparse-2d' }),
   '3d': () => unet3dCandidate({ name: '3d' }),
+  // the 2D network of labeled planes started from a pretrained 2D model, as auto's fine-tuning candidate does
+  'finetune-2d': (options) => planes2dCandidate({ name: 'finetune-2d', init: pretrained2d(options), ...FINETUNE_2D }),
 };
+
+function pretrained2d(options: StrategyOptions): ModelFile {
+  const p = requirePretrained(options, 'finetune-2d');
+  if (p.config.dims !== 2) throw new LumenError('bad-input', `the finetune-2d strategy needs a 2D pretrained model; the one given is ${p.config.dims}D`);
+  return p;
+}
 
 export const STRATEGY_NAMES = ['auto', ...Object.keys(CANDIDATE_STRATEGIES), ...Object.keys(STRATEGIES).filter((s) => !(s in CANDIDATE_STRATEGIES))];
 
 export async function trainSegmenter(name: string, data: LabeledVolume[], options: StrategyOptions, ctx: StrategyContext): Promise<TrainedSegmenter> {
   if (name === 'auto' || name in CANDIDATE_STRATEGIES) {
-    const r = await runAuto(data, options, ctx, name === 'auto' ? undefined : [CANDIDATE_STRATEGIES[name]!()]);
+    const r = await runAuto(data, options, ctx, name === 'auto' ? undefined : [CANDIDATE_STRATEGIES[name]!(options)]);
     // one strategy by name: its deadline (a time cap) shows in the report as every strategy's does
     const outOfTime = name !== 'auto' && r.report.candidates.some((c) => c.report?.outOfTime === true);
     return {
