@@ -74,7 +74,9 @@ async function runPlanes2d(input: CandidateInput, o: NetworkCandidateOptions, fr
     members.push({ kind: 'unet', model: file, axis });
     trained.set(axis, { config: model, params: r.params });
     report[`steps${AXIS_NAMES[axis].toUpperCase()}`] = r.steps;
-    if (r.outOfTime) report.outOfTime = true; // a deadline ended this axis's training: said, as the 3D candidate says it
+    // how this axis's training ended, as the 3D candidate says it: early stopping, or a deadline
+    if (r.stoppedEarly) report.stoppedEarly = true;
+    if (r.outOfTime) report.outOfTime = true;
     const patchModel = unetPatchModel(ctx.factory, file);
     for (let i = 0; i < turned.length; i++) {
       const v = turned[i]!;

@@ -44,11 +44,11 @@ export const STRATEGY_NAMES = ['auto', ...Object.keys(CANDIDATE_STRATEGIES), ...
 export async function trainSegmenter(name: string, data: LabeledVolume[], options: StrategyOptions, ctx: StrategyContext): Promise<TrainedSegmenter> {
   if (name === 'auto' || name in CANDIDATE_STRATEGIES) {
     const r = await runAuto(data, options, ctx, name === 'auto' ? undefined : [CANDIDATE_STRATEGIES[name]!(options)]);
-    // one strategy by name: its deadline (a time cap) shows in the report as every strategy's does
-    const outOfTime = name !== 'auto' && r.report.candidates.some((c) => c.report?.outOfTime === true);
+    // one strategy by name: how its training ended (early stopping, a deadline) shows in the report as every strategy's does
+    const ended = (flag: 'stoppedEarly' | 'outOfTime') => name !== 'auto' && r.report.candidates.some((c) => c.report?.[flag] === true);
     return {
       strategy: name === 'auto' ? `auto: ${r.report.chosen}` : name, segmenter: r.segmenter, classes: r.classes, probabilities: r.probabilities,
-      report: outOfTime ? { ...r.report, outOfTime: true } : r.report,
+      report: { ...r.report, ...(ended('stoppedEarly') ? { stoppedEarly: true } : {}), ...(ended('outOfTime') ? { outOfTime: true } : {}) },
     };
   }
   const run = STRATEGIES[name];

@@ -53,5 +53,5 @@ async function runUnet3d(input: CandidateInput, o: NetworkCandidateOptions): Pro
   const resume = (more: CandidateInput) => runUnet3d(more, {
     ...o, init: { config: model, params: r.params }, baseSteps: RESUME_STEPS * (o.baseSteps ?? 200), lr: RESUME_LR * (o.lr ?? 3e-3),
   });
-  return { name: o.name ?? '3d', probabilities, segmenter: { kind: 'unet', model: file }, report: { steps: r.steps, ...(r.outOfTime ? { outOfTime: true } : {}) }, resume };
+  return { name: o.name ?? '3d', probabilities, segmenter: { kind: 'unet', model: file }, report: { steps: r.steps, ...(r.stoppedEarly ? { stoppedEarly: true } : {}), ...(r.outOfTime ? { outOfTime: true } : {}) }, resume };
 }
