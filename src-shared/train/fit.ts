@@ -192,7 +192,8 @@ export async function fit(factory: SessionFactory, o: FitOptions): Promise<FitRe
     if (dice > best + 1e-4 || (best <= 0 && dice >= best)) { best = dice; bestPerClass = score.perClass; bestParams = trainer.parameters(); sinceBest = 0; sincePlateau = 0; return; }
     sinceBest++; sincePlateau++;
     if (sincePlateau >= (o.plateauPatience ?? 2)) { lr /= 2; sincePlateau = 0; }
-    if (sinceBest >= (o.stopPatience ?? 5)) stoppedEarly = true;
+    // at the last step there is nothing left to stop: the budget ended the run, not the patience
+    if (sinceBest >= (o.stopPatience ?? 5) && at < o.steps) stoppedEarly = true;
   };
   try {
     for (step = 1; step <= o.steps; step++) {

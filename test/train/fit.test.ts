@@ -35,6 +35,24 @@ describe('fit: early stopping', () => {
   });
 });
 
+describe('fit: early stopping at the end of the budget', () => {
+  it('says stopped early only when patience ended training before its last step', async () => {
+    // lr 0: the held-out Dice never changes, so patience (2 evaluations) runs out at step 30
+    const run = (steps: number) => fit(runtime.factory, {
+      model: { dims: 2, inChannels: 1, outChannels: 1, channels: [4, 8], norm: 'instance' },
+      train: [stripes((bright) => (bright ? 1 : 0))], validation: [stripes((bright) => (bright ? 1 : 0))],
+      patch: [1, 16, 16], batch: 2, steps, evalEvery: 10, lr: 0, stopPatience: 2, seed: 1,
+    });
+    const cut = await run(40);
+    expect(cut.bestValidationDice).toBeGreaterThan(0);
+    expect(cut.stoppedEarly).toBe(true);
+    expect(cut.steps).toBe(30);
+    const spent = await run(30); // patience runs out at the last step: the budget ended it
+    expect(spent.stoppedEarly).toBe(false);
+    expect(spent.steps).toBe(30);
+  });
+});
+
 describe('fit: deadline', () => {
   it('ends training at the deadline, after one step at least, and evaluates the weights it ends with', async () => {
     const started = performance.now();
