@@ -13,6 +13,7 @@ import type { LabeledVolume } from '../../src-shared/train/dataset.ts';
 import { heldOutScore } from '../../src-shared/train/auto/score.ts';
 import { seededRandom } from '../../src-shared/nn/params.ts';
 import { createRuntime } from '../../src-main/runtime.ts';
+import { loadPretrained } from '../../src-main/pretrained.ts';
 
 const runtime = createRuntime({ device: 'cpu', threads: 2 });
 const shape: [number, number, number] = [12, 32, 32];
@@ -157,11 +158,12 @@ describe('the 2D network fine-tuned by name (`--strategy finetune-2d --model M`)
     expect(score(tuned)).toBeGreaterThan(score(scratch) + 0.1);
   }, 180_000);
 
-  it('refuses to start without a model, or from a 3D one', async () => {
+  it('refuses to start without a model, from a 3D one, or from one made for other channels', async () => {
     const { data } = volume();
     await expect(trainSegmenter('finetune-2d', [data], { effort: 1e-4 }, { factory: runtime.factory })).rejects.toThrow(/needs a pretrained model/);
     const three = await trainSegmenter('3d', [data], { effort: 1e-4, seed: 1 }, { factory: runtime.factory });
     if (three.segmenter.kind !== 'unet') throw new Error('3d gave no single network');
-    await expect(trainSegmenter('finetune-2d', [data], { effort: 1e-4, pretrained: three.segmenter.model }, { factory: runtime.factory })).rejects.toThrow(/needs a 2D pretrained model; the one given is 3D/);
+    await expect(trainSegmenter('finetune-2d', [data], { effort: 1e-4, pretrained: three.segmenter.model }, { factory: runtime.factory })).rejects.toThrow(/needs a 2D pretrained model with 1 input channel\(s\); the one given is 3D with 1/);
+    await expect(trainSegmenter('finetune-2d', [data], { effort: 1e-4, pretrained: loadPretrained('vessels-2d-fundus') }, { factory: runtime.factory })).rejects.toThrow(/the one given is 2D with 3/);
   }, 120_000);
 });

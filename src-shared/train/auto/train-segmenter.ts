@@ -13,8 +13,7 @@ import { pixelClassifierCandidate } from './pixel-classifier.ts';
 import { planes2dCandidate } from './planes-2d.ts';
 import { unet3dCandidate } from './unet-3d.ts';
 import { FINETUNE_2D, type Candidate } from './candidate.ts';
-import { requirePretrained } from '../strategies/finetune.ts';
-import type { ModelFile } from '../../nn/model-file.ts';
+import { requirePretrainedShape } from '../strategies/finetune.ts';
 
 export interface TrainedSegmenter {
   strategy: string;
@@ -25,25 +24,19 @@ export interface TrainedSegmenter {
   report: Record<string, unknown>;
 }
 
-const CANDIDATE_STRATEGIES: Record<string, (options: StrategyOptions) => Candidate> = {
+const CANDIDATE_STRATEGIES: Record<string, (options: StrategyOptions, channels: number) => Candidate> = {
   'pixel-classifier': pixelClassifierCandidate,
   'sparse-2d': () => planes2dCandidate({ name: 'sparse-2d' }),
   '3d': () => unet3dCandidate({ name: '3d' }),
   // the 2D network of labeled planes started from a pretrained 2D model, as auto's fine-tuning candidate does
-  'finetune-2d': (options) => planes2dCandidate({ name: 'finetune-2d', init: pretrained2d(options), ...FINETUNE_2D }),
+  'finetune-2d': (options, channels) => planes2dCandidate({ name: 'finetune-2d', init: requirePretrainedShape(options, 'finetune-2d', 2, channels), ...FINETUNE_2D }),
 };
-
-function pretrained2d(options: StrategyOptions): ModelFile {
-  const p = requirePretrained(options, 'finetune-2d');
-  if (p.config.dims !== 2) throw new LumenError('bad-input', `the finetune-2d strategy needs a 2D pretrained model; the one given is ${p.config.dims}D`);
-  return p;
-}
 
 export const STRATEGY_NAMES = ['auto', ...Object.keys(CANDIDATE_STRATEGIES), ...Object.keys(STRATEGIES).filter((s) => !(s in CANDIDATE_STRATEGIES))];
 
 export async function trainSegmenter(name: string, data: LabeledVolume[], options: StrategyOptions, ctx: StrategyContext): Promise<TrainedSegmenter> {
   if (name === 'auto' || name in CANDIDATE_STRATEGIES) {
-    const r = await runAuto(data, options, ctx, name === 'auto' ? undefined : [CANDIDATE_STRATEGIES[name]!(options)]);
+    const r = await runAuto(data, options, ctx, name === 'auto' ? undefined : [CANDIDATE_STRATEGIES[name]!(options, data[0]?.channels ?? 1)]);
     // one strategy by name: how its training ended (early stopping, a deadline) shows in the report as every strategy's does
     const ended = (flag: 'stoppedEarly' | 'outOfTime') => name !== 'auto' && r.report.candidates.some((c) => c.report?.[flag] === true);
     return {

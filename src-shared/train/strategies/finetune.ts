@@ -11,6 +11,15 @@ export function requirePretrained(options: StrategyOptions, name: string): Model
   return options.pretrained;
 }
 
+/** The pretrained model a strategy starts from, refused unless it is `dims`-D with `channels` input channels. */
+export function requirePretrainedShape(options: StrategyOptions, name: string, dims: 2 | 3, channels: number): ModelFile {
+  const p = requirePretrained(options, name);
+  if (p.config.dims !== dims || p.config.inChannels !== channels) {
+    throw new LumenError('bad-input', `the ${name} strategy needs a ${dims}D pretrained model with ${channels} input channel(s); the one given is ${p.config.dims}D with ${p.config.inChannels}`);
+  }
+  return p;
+}
+
 /** Parameter-name patterns of the middle of a U-Net: encoder levels ≥ 1 and the decoder level above the bottleneck. */
 export function middlePatterns(levels: number): string[] {
   const middle: string[] = [];

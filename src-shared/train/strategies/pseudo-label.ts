@@ -10,9 +10,8 @@ import { unetPatchModel } from '../../infer/patch-model.ts';
 import { planarToVolume } from '../volume-convert.ts';
 import type { Strategy, StrategyOptions } from '../strategy.ts';
 import type { PatchSource } from '../patches.ts';
-import { requirePretrained } from './finetune.ts';
+import { requirePretrainedShape } from './finetune.ts';
 import { forClasses, modelAnisotropic3d, modelSlices2d, patchFor } from './networks.ts';
-import { LumenError } from '../../errors.ts';
 
 export const PSEUDO_LABEL_WEIGHT = 0.3;
 
@@ -43,10 +42,7 @@ export const sparse2d: Strategy = async (data, options, ctx) => {
  */
 function network3d(name: string, fromPretrained: boolean, channels: number, classes: readonly number[], options: StrategyOptions) {
   if (!fromPretrained) return { model: modelAnisotropic3d(channels, outputChannels(classes)), lr: 3e-3 };
-  const p = requirePretrained(options, name);
-  if (p.config.dims !== 3 || p.config.inChannels !== channels) {
-    throw new LumenError('bad-input', `the ${name} strategy needs a 3D pretrained model with ${channels} input channel(s); the one given is ${p.config.dims}D with ${p.config.inChannels}`);
-  }
+  const p = requirePretrainedShape(options, name, 3, channels);
   return { ...forClasses(p.config, p.params, classes), lr: 1e-3 };
 }
 
