@@ -57,8 +57,12 @@ export interface HostOptions {
   memoryBudgetBytes?: number;
 }
 
-/** What the app holds per voxel beside the image: labels, probabilities, training's float copies, object ids (drawn and found), marked regions, and the live preview's float copy and label snapshot. */
-const APP_WORKING_BYTES_PER_VOXEL = 38;
+/**
+ * What the app holds per voxel beside the image: labels, probabilities, training's float copies,
+ * object ids (drawn and found), marked regions, the live preview's float copy and label snapshot,
+ * and the uncertainty map (float, kept while the overlay is shown: 4) with its uint8 copy for the window (1).
+ */
+const APP_WORKING_BYTES_PER_VOXEL = 43;
 
 interface Training { runId: number; worker?: Worker; inference?: InferenceHandle; stopped: boolean }
 
