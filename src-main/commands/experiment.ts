@@ -104,8 +104,8 @@ export async function run(argv: string[]): Promise<number> {
   prepareForAppend(journal);
   let toRun = planned.filter((c) => !finished.has(cellKey(c)) && filter.include(c));
   if (!args.flags.has('no-reuse') && toRun.length) {
-    const reused = reuseSiblingRuns(toRun, journal, finished, settingsFor, warn);
-    if (reused) toRun = toRun.filter((c) => !finished.has(cellKey(c)));
+    reuseSiblingRuns(toRun, journal, finished, settingsFor, warn);
+    toRun = toRun.filter((c) => !finished.has(cellKey(c)));
   }
   warn(`${finished.size} of ${planned.length} planned runs are in ${journalPath}; running ${toRun.length} now${filter.description ? ` (--only ${filter.description})` : ''}`);
   if (finished.size) report(inPlanOrder(planned, finished));
@@ -176,19 +176,16 @@ async function runSuite(suite: SuiteConfig, suitePath: string, flags: string[], 
   return 0;
 }
 
-/** Copies into this journal the runs of `toRun` a sibling journal already made (runFromSiblings); returns how many. */
-function reuseSiblingRuns(toRun: PlannedCell[], journal: Journal, finished: Map<string, JournalEntry>, settingsFor: (strategy: string) => RunSettings, warn: (message: string) => void): number {
+/** Copies into this journal (and `finished`) the runs of `toRun` a sibling journal already made (runFromSiblings). */
+function reuseSiblingRuns(toRun: PlannedCell[], journal: Journal, finished: Map<string, JournalEntry>, settingsFor: (strategy: string) => RunSettings, warn: (message: string) => void): void {
   const lookUp = runFromSiblings(journal.path, warn);
-  let reused = 0;
   for (const cell of toRun) {
     const entry = lookUp(cell, settingsFor(cell.strategy));
     if (!entry) continue;
     appendEntry(journal, entry);
     finished.set(cellKey(cell), entry);
-    reused++;
     warn(`${cellKey(cell)}: the same run is in ${entry.copiedFrom} (Dice ${entry.dice.toFixed(3)}); copied, not run again (--no-reuse runs it)`);
   }
-  return reused;
 }
 
 /** How many runs OUT.json lists (0 when there is none or it cannot be read). */
